@@ -1,0 +1,3 @@
+"""ETL Fabric: a self-hosted, multi-tenant data and automation platform."""
+
+__version__ = "0.1.0"

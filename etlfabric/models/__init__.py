@@ -1,0 +1,41 @@
+"""ORM models. Importing this package registers every table on its metadata."""
+
+from etlfabric.models.audit import AuditLog
+from etlfabric.models.base import PlatformBase, TenantBase
+from etlfabric.models.connections import Connection, Direction
+from etlfabric.models.dependencies import Dependency
+from etlfabric.models.organizations import Invitation, Membership, Organization, Role, User
+from etlfabric.models.pipelines import Pipeline
+from etlfabric.models.runs import Run, RunLog, RunStatus, Trigger
+from etlfabric.models.schedules import CatchUp, Schedule, ScheduleKind
+from etlfabric.models.scripts import Folder, Script, ScriptType, ScriptVersion
+from etlfabric.models.targets import TargetType
+from etlfabric.models.transformations import Transformation
+
+__all__ = [
+    "AuditLog",
+    "CatchUp",
+    "Connection",
+    "Dependency",
+    "Direction",
+    "Folder",
+    "Invitation",
+    "Membership",
+    "Organization",
+    "Pipeline",
+    "PlatformBase",
+    "Role",
+    "Run",
+    "RunLog",
+    "RunStatus",
+    "Schedule",
+    "ScheduleKind",
+    "Script",
+    "ScriptType",
+    "ScriptVersion",
+    "TargetType",
+    "TenantBase",
+    "Transformation",
+    "Trigger",
+    "User",
+]

@@ -1,0 +1,93 @@
+"""Test set-up: a throwaway database on a real PostgreSQL, a Redis db of its own, test settings.
+
+TEST_DATABASE_URL names a server with a superuser (default: the local one on 5432); the database
+`etlfabric_test_<pid>` is created for the session and dropped, with its tenant roles, at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+
+import psycopg2
+import pytest
+from cryptography.fernet import Fernet
+from sqlalchemy import make_url
+
+SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+TEST_DB = f"etlfabric_test_{os.getpid()}"
+TEST_DATABASE_URL = make_url(SERVER_URL).set(database=TEST_DB).render_as_string(hide_password=False)
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+os.environ.update(
+    ENV="test",
+    DATABASE_URL=TEST_DATABASE_URL,
+    REDIS_URL=TEST_REDIS_URL,
+    SECRET_KEY=secrets.token_urlsafe(48),
+    FERNET_KEYS=Fernet.generate_key().decode(),
+    DATA_DIR=tempfile.mkdtemp(prefix="etlfabric-test-"),
+    DO_NOT_TRACK="1",
+    DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    RUNTIME__DLTHUB_TELEMETRY="false",
+    REFLEX_TELEMETRY_ENABLED="false",
+)
+
+
+def _admin_connection():
+    connection = psycopg2.connect(
+        make_url(SERVER_URL)
+        .render_as_string(hide_password=False)
+        .replace("postgresql+psycopg2", "postgresql")
+    )
+    connection.autocommit = True
+    return connection
+
+
+def _drop_test_database() -> None:
+    connection = _admin_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+        cursor.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (f"{TEST_DB}\\_%",))
+        for (role,) in cursor.fetchall():
+            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
+    connection.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_database():
+    _drop_test_database()
+    connection = _admin_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{TEST_DB}"')
+    connection.close()
+    from etlfabric.migrations import migrate_all
+
+    report = migrate_all()
+    assert report.ok, report.failed
+    yield TEST_DATABASE_URL
+    from etlfabric.db import _sync_engines
+
+    for engine in _sync_engines.values():
+        engine.dispose()
+    _drop_test_database()
+
+
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """Tests may change os.environ and cached settings; put both back afterwards."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    from etlfabric.config import reset_settings
+
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+async def async_engine_cleanup():
+    yield
+    from etlfabric.db import dispose_engines
+
+    await dispose_engines()
