@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     backend_port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     db_role_prefix: str | None = Field(
         default=None, description="Prefix of tenant database roles; defaults to the database name."
     )

@@ -7,6 +7,7 @@ from etlfabric.models.dependencies import Dependency
 from etlfabric.models.organizations import Invitation, Membership, Organization, Role, User
 from etlfabric.models.pipelines import Pipeline
 from etlfabric.models.runs import Run, RunLog, RunStatus, Trigger
+from etlfabric.models.scheduler import SchedulerInstance
 from etlfabric.models.schedules import CatchUp, Schedule, ScheduleKind
 from etlfabric.models.scripts import Folder, Script, ScriptType, ScriptVersion
 from etlfabric.models.targets import TargetType
@@ -30,6 +31,7 @@ __all__ = [
     "RunStatus",
     "Schedule",
     "ScheduleKind",
+    "SchedulerInstance",
     "Script",
     "ScriptType",
     "ScriptVersion",

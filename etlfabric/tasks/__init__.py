@@ -1,0 +1,52 @@
+"""The Celery app. Tasks are thin: they take ids, call a service or runner, and return."""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from etlfabric.config import get_settings
+
+# Longer than the longest run we allow (24 h), so Redis never re-delivers a run still in progress.
+VISIBILITY_TIMEOUT_SECONDS = 25 * 3600
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    app = Celery(
+        "etlfabric",
+        broker=settings.redis_url,
+        backend=settings.redis_url,  # only tasks that ask for a result store one
+        include=["etlfabric.tasks.system"],
+    )
+    app.conf.update(
+        task_acks_late=True,
+        worker_prefetch_multiplier=1,
+        task_reject_on_worker_lost=False,
+        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_SECONDS},
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+        result_expires=3600,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="default",
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        timezone="UTC",
+    )
+    return app
+
+
+celery_app = make_celery()
+app = celery_app  # `celery -A etlfabric.tasks` looks for `app` or `celery`
+
+
+@worker_process_init.connect
+def _fresh_engines_in_child(**_) -> None:
+    """Pooled connections must not cross a fork."""
+    from etlfabric import db
+
+    for engine in db._sync_engines.values():
+        engine.dispose(close=False)
+    db._sync_engines.clear()
+    db._async_engines.clear()
