@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     backend_port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    access_token_minutes: int = Field(default=15, ge=1, le=60)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    public_url: str = Field(
+        default="http://localhost:3000", description="Base URL for links in e-mails and invites."
+    )
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_from: str = "ETL Fabric <noreply@localhost>"
     scheduler_poll_seconds: float = Field(default=5.0, gt=0, le=60)
     db_role_prefix: str | None = Field(
         default=None, description="Prefix of tenant database roles; defaults to the database name."

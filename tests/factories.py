@@ -27,3 +27,28 @@ async def make_org(*, name: str | None = None, owner: User | None = None) -> Org
         return await organizations.create_organization(
             session=session, name=name or f"Org {next(_counter)}", owner=owner
         )
+
+
+async def make_member(org: Organization, role: str = "editor", **user_kwargs):
+    """A new user with `role` in `org`, and the Principal acting as them."""
+    from etlfabric.models import Membership, Role
+    from etlfabric.services.permissions import Principal
+
+    user = await make_user(**user_kwargs)
+    async with platform_session() as session:
+        session.add(Membership(org_id=org.id, user_id=user.id, role=Role(role)))
+    return user, Principal(org_id=org.id, role=Role(role), user_id=user.id, label=user.email)
+
+
+async def make_owned_org():
+    """An organisation with an owner; returns (org, owner user, owner principal)."""
+    from etlfabric.models import Role
+    from etlfabric.services.permissions import Principal
+
+    owner = await make_user()
+    org = await make_org(owner=owner)
+    return (
+        org,
+        owner,
+        Principal(org_id=org.id, role=Role.owner, user_id=owner.id, label=owner.email),
+    )

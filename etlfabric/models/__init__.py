@@ -3,6 +3,7 @@
 from etlfabric.models.audit import AuditLog
 from etlfabric.models.base import PlatformBase, TenantBase
 from etlfabric.models.connections import Connection, Direction
+from etlfabric.models.credentials import ApiKey, RefreshToken
 from etlfabric.models.dependencies import Dependency
 from etlfabric.models.organizations import Invitation, Membership, Organization, Role, User
 from etlfabric.models.pipelines import Pipeline
@@ -14,6 +15,7 @@ from etlfabric.models.targets import TargetType
 from etlfabric.models.transformations import Transformation
 
 __all__ = [
+    "ApiKey",
     "AuditLog",
     "CatchUp",
     "Connection",
@@ -25,6 +27,7 @@ __all__ = [
     "Organization",
     "Pipeline",
     "PlatformBase",
+    "RefreshToken",
     "Role",
     "Run",
     "RunLog",

@@ -41,6 +41,7 @@ class User(Timestamps, PlatformBase):
     is_active: Mapped[bool] = mapped_column(default=True, server_default="true")
     is_platform_admin: Mapped[bool] = mapped_column(default=False, server_default="false")
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    theme: Mapped[str] = mapped_column(String(8), default="light", server_default="light")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 

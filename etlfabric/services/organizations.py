@@ -41,10 +41,14 @@ async def create_organization(
     owner: User | None = None,
     timezone: str = "UTC",
     data_schemas=tenancy.DEFAULT_DATA_SCHEMAS,
+    field_prefix: str = "",
 ) -> Organization:
-    """Create an organisation, provision its schema, roles and data schemas, add its owner."""
-    name = require_text("name", name, max_length=200)
-    timezone = validate_timezone(timezone)
+    """Create an organisation, provision its schema, roles and data schemas, add its owner.
+    `field_prefix` names the fields in errors when the form calls them e.g. org_name."""
+    name = require_text(f"{field_prefix}name", name, max_length=200)
+    timezone = validate_timezone(
+        timezone, f"{field_prefix}timezone" if field_prefix else "timezone"
+    )
     workload_password = secrets.token_urlsafe(32)
     org = Organization(
         name=name,
@@ -106,3 +110,31 @@ async def add_data_schema(*, session: AsyncSession, org_id: int, name: str) -> s
     await get_organization(session=session, org_id=org_id)
     await session.run_sync(lambda sync: tenancy.create_data_schema(sync.connection(), org_id, name))
     return name
+
+
+async def update_organization(
+    *, session: AsyncSession, principal, name: str | None = None, timezone: str | None = None
+) -> Organization:
+    """Rename or change the default timezone (admins and owners)."""
+    from etlfabric.services import audit
+    from etlfabric.services.permissions import require
+
+    require(principal, "org.update")
+    org = await get_organization(session=session, org_id=principal.org_id)
+    old = {"name": org.name, "timezone": org.timezone}
+    if name is not None:
+        org.name = require_text("name", name, max_length=200)
+    if timezone is not None:
+        org.timezone = validate_timezone(timezone)
+    new = {"name": org.name, "timezone": org.timezone}
+    if new != old:
+        await audit.record(
+            session=session,
+            principal=principal,
+            action="org.update",
+            resource_type="organization",
+            resource_id=org.id,
+            old=old,
+            new=new,
+        )
+    return org
