@@ -8,7 +8,6 @@ Create Date: 2026-11-23 04:50:41.160601
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision: str = "29c3e957e9f8"

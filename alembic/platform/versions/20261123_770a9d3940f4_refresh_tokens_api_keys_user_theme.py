@@ -8,9 +8,8 @@ Create Date: 2026-11-23 04:54:14.224903
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "770a9d3940f4"
 down_revision: str | Sequence[str] | None = "29c3e957e9f8"

@@ -8,7 +8,6 @@ Create Date: 2026-11-23 04:46:35.271347
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-
 from alembic import op
 
 revision: str = "c32f04559f80"

@@ -8,9 +8,8 @@ Create Date: 2026-11-23 04:46:38.474907
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "df13c9dcb08e"
 down_revision: str | Sequence[str] | None = None
