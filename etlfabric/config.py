@@ -45,7 +45,6 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Path(".data")
     web_port: int = Field(default=3000, ge=1, le=65535)
-    backend_port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     access_token_minutes: int = Field(default=15, ge=1, le=60)

@@ -11,12 +11,12 @@ import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
-from alembic import command
 from etlfabric.db import sync_engine, tenant_schema
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"

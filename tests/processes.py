@@ -13,12 +13,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start(*args: str, env: dict[str, str] | None = None, log: Path | None = None):
+def start(
+    *args: str,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
+    log: Path | None = None,
+):
     output = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the process)
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.Popen(
         [sys.executable, "-m", "etlfabric", *args],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**environment, **(env or {})},
         stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -44,3 +50,11 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str, step: f
             return value
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

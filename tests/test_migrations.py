@@ -4,9 +4,9 @@ import shutil
 import textwrap
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 
-from alembic import command
 from etlfabric import migrations
 from etlfabric.db import sync_engine, tenant_schema
 from tests.factories import make_org

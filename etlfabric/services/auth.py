@@ -52,6 +52,7 @@ async def signup(
         org = await organizations.create_organization(
             session=session, name=org_name, owner=user, field_prefix="org_"
         )
+        await organizations.record_created(session=session, org=org, owner=user, ip=ip)
         pair = await tokens.issue_pair(session=session, user_id=user.id, org_id=org.id, ip=ip)
         return SignUp(user, org, pair)
 
@@ -76,7 +77,7 @@ async def login(*, email: str, password: str, ip: str | None = None) -> TokenPai
             user = await users.authenticate(session=session, email=email, password=password)
             org_id = await _default_org(session, user.id)
             pair = await tokens.issue_pair(session=session, user_id=user.id, org_id=org_id, ip=ip)
-    except PermissionDenied:
+    except Unauthenticated:
         await throttle.failed(email or "", ip)
         raise
     await throttle.succeeded(email)

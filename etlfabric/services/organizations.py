@@ -67,6 +67,24 @@ async def create_organization(
     return org
 
 
+async def record_created(
+    *, session: AsyncSession, org: Organization, owner: User, ip: str | None = None
+) -> None:
+    """The organisation's first audit row: who created it, at sign-up or later."""
+    from etlfabric.services import audit
+    from etlfabric.services.permissions import Principal
+
+    creator = Principal(org_id=org.id, role=Role.owner, user_id=owner.id, label=owner.email, ip=ip)
+    await audit.record(
+        session=session,
+        principal=creator,
+        action="org.create",
+        resource_type="organization",
+        resource_id=org.id,
+        new={"name": org.name, "timezone": org.timezone},
+    )
+
+
 async def get_organization(*, session: AsyncSession, org_id: int, include_disabled=False):
     org = await session.get(Organization, org_id)
     if org is None or (org.deleted_at is not None and not include_disabled):

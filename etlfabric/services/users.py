@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from etlfabric.errors import Conflict, Invalid, PermissionDenied
+from etlfabric.errors import Conflict, Invalid, Unauthenticated
 from etlfabric.models import Membership, Organization, User
 from etlfabric.services import organizations
 from etlfabric.services.naming import require_text
@@ -56,17 +56,17 @@ async def create_user(
 
 
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> User:
-    """The user, or PermissionDenied with one message whether or not the account exists."""
+    """The user, or Unauthenticated (401) with one message whether or not the account exists."""
     try:
         email = normalise_email(email)
     except Invalid:
         verify_password(password or "", DUMMY_HASH)
-        raise PermissionDenied(BAD_CREDENTIALS) from None
+        raise Unauthenticated(BAD_CREDENTIALS) from None
     user = await find_by_email(session=session, email=email)
     stored = user.password_hash if user is not None else DUMMY_HASH
     valid = verify_password(password or "", stored)
     if user is None or not valid or not user.is_active or user.deleted_at is not None:
-        raise PermissionDenied(BAD_CREDENTIALS)
+        raise Unauthenticated(BAD_CREDENTIALS)
     user.last_login_at = datetime.now(UTC)
     return user
 
@@ -99,3 +99,20 @@ async def memberships_of(*, session: AsyncSession, user_id: int) -> list[tuple[O
         .order_by(Organization.name)
     )
     return [(org, role.value) for org, role in rows]
+
+
+THEMES = ("light", "dark")
+
+
+async def update_profile(
+    *, session: AsyncSession, user_id: int, name: str | None = None, theme: str | None = None
+) -> User:
+    """A user's own name and theme (remembered per user)."""
+    user = await session.get(User, user_id)
+    if name is not None:
+        user.name = require_text("name", name, max_length=200)
+    if theme is not None:
+        if theme not in THEMES:
+            raise Invalid("theme", "Theme must be light or dark.")
+        user.theme = theme
+    return user

@@ -51,7 +51,7 @@ async def test_bad_signup_names_the_field_and_creates_nothing(kwargs, field):
     with pytest.raises(Invalid) as caught:
         await auth.signup(**{**data, **kwargs})
     assert caught.value.field == field
-    with pytest.raises(auth.PermissionDenied):
+    with pytest.raises(Unauthenticated):
         await auth.login(email="new@example.com", password=PASSWORD)
 
 
@@ -59,7 +59,7 @@ async def test_login_throttles_per_account_without_permanent_lockout():
     await signup("target@example.com")
     for number, email in enumerate(("target@example.com", "ghost@example.com")):
         for _ in range(throttle.ACCOUNT_LIMIT):
-            with pytest.raises(auth.PermissionDenied):
+            with pytest.raises(Unauthenticated):
                 await auth.login(email=email, password="wrong password", ip=f"10.0.0.{number}")
         with pytest.raises(TooManyRequests) as caught:
             await auth.login(email=email, password=PASSWORD, ip=f"10.0.1.{number}")
@@ -70,7 +70,7 @@ async def test_login_throttles_per_account_without_permanent_lockout():
 
 async def test_login_throttles_per_ip():
     for number in range(throttle.IP_LIMIT):
-        with pytest.raises(auth.PermissionDenied):
+        with pytest.raises(Unauthenticated):
             await auth.login(email=f"spray{number}@example.com", password="x" * 9, ip="10.9.9.9")
     with pytest.raises(TooManyRequests):
         await auth.login(email="fresh@example.com", password="x" * 9, ip="10.9.9.9")

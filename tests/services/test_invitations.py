@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import update
 
 from etlfabric.db import platform_session
-from etlfabric.errors import Conflict, NotFound, PermissionDenied
+from etlfabric.errors import Conflict, NotFound, PermissionDenied, Unauthenticated
 from etlfabric.models import Invitation, Role
 from etlfabric.services import auth, invitations, members
 from tests.factories import make_member, make_owned_org, make_user
@@ -38,7 +38,7 @@ async def test_existing_account_must_prove_itself():
     org, _, owner = await make_owned_org()
     existing = await make_user(password=PASSWORD)
     new = await invite(owner, existing.email)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(Unauthenticated):
         await invitations.accept(token=new.token, password="not the password")
     _, org_id = await invitations.accept(token=new.token, password=PASSWORD)
     assert org_id == org.id

@@ -3,7 +3,7 @@ import time
 import pytest
 
 from etlfabric.db import platform_session
-from etlfabric.errors import Conflict, Invalid, PermissionDenied
+from etlfabric.errors import Conflict, Invalid, Unauthenticated
 from etlfabric.services import users
 from etlfabric.services.passwords import hash_password, verify_password
 from tests.factories import make_user
@@ -24,7 +24,7 @@ async def test_unknown_email_and_wrong_password_answer_alike():
     answers, timings = [], []
     for email in ("known@example.com", "nobody@example.com"):
         started = time.perf_counter()
-        with pytest.raises(PermissionDenied) as caught:
+        with pytest.raises(Unauthenticated) as caught:
             await authenticate(email, "wrong password!")
         timings.append(time.perf_counter() - started)
         answers.append(caught.value.message)

@@ -1,0 +1,3 @@
+from etlfabric.cli import main
+
+main()

@@ -1,0 +1,22 @@
+"""Request-level dependencies: who is calling, from where."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from etlfabric.services import auth
+from etlfabric.services.permissions import Principal
+
+bearer = HTTPBearer(auto_error=False, description="JWT access token or API key (etf_...)")
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def current_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
+    token = credentials.credentials if credentials else ""
+    return await auth.principal_from_bearer(token, ip=client_ip(request))
