@@ -123,3 +123,33 @@ async def list_entries(
         .limit(page_size)
     )
     return Page(items=list(rows), total=total or 0, page=page, page_size=page_size)
+
+
+@dataclass(frozen=True)
+class Facets:
+    """The values the log's filters can take: what is actually in this organisation's log."""
+
+    actors: list[tuple[int, str]]  # (user id, latest label), by label
+    actions: list[str]
+    resource_types: list[str]
+
+
+async def facets(*, session: AsyncSession, principal: Principal) -> Facets:
+    """Distinct actors, actions and resource types; `session` is the tenant session."""
+    require(principal, "audit.read")
+    label = func.max(AuditLog.actor_label)
+    actors = await session.execute(
+        select(AuditLog.actor_user_id, label)
+        .where(AuditLog.actor_user_id.is_not(None))
+        .group_by(AuditLog.actor_user_id)
+        .order_by(label)
+    )
+    actions = await session.scalars(select(AuditLog.action).distinct().order_by(AuditLog.action))
+    resource_types = await session.scalars(
+        select(AuditLog.resource_type).distinct().order_by(AuditLog.resource_type)
+    )
+    return Facets(
+        actors=[(user_id, text) for user_id, text in actors],
+        actions=list(actions),
+        resource_types=list(resource_types),
+    )
