@@ -1,0 +1,1 @@
+"""The Reflex user interface: state/ (per-page and shared state), pages/, components/."""

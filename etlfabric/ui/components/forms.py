@@ -1,0 +1,95 @@
+"""Form pieces the settings pages share: native selects, copy boxes, error lines, buttons."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from etlfabric.ui.components.shell import FOCUS_RING
+
+ROLES = ("owner", "admin", "editor", "viewer")
+
+SELECT_STYLE = {
+    "height": "var(--space-6)",
+    "padding": "0 0.5rem",
+    "border": f"1px solid {rx.color('gray', 8)}",
+    "border_radius": "var(--radius-2)",
+    "background_color": rx.color("gray", 1),
+    "color": rx.color("gray", 12),
+    "font_size": "var(--font-size-2)",
+    "&:focus-visible": FOCUS_RING,
+}
+LABEL_STYLE = {"fontWeight": "500", "fontSize": "var(--font-size-2)"}
+
+
+def error_line(error: rx.Var, *, id: str) -> rx.Component:
+    """The message for one field (or one row), announced when it appears."""
+    return rx.text(error, id=id, size="2", color=rx.color("red", 11), aria_live="polite")
+
+
+def form_error(error: rx.Var, *, id: str) -> rx.Component:
+    """An error that belongs to no single field; always in the page so it is announced."""
+    return rx.box(
+        rx.cond(error, rx.callout(error, icon="triangle_alert", color_scheme="red", size="1")),
+        id=id,
+        aria_live="assertive",
+        width="100%",
+    )
+
+
+def role_options(include_owner: rx.Var | bool = True) -> list[rx.Component]:
+    """<option>s for the roles; `owner` only where the caller may grant it."""
+    options = [rx.el.option(role.capitalize(), value=role) for role in ROLES[1:]]
+    owner = rx.el.option("Owner", value="owner")
+    return [rx.cond(include_owner, owner), *options]
+
+
+def select_field(
+    label: str, *, name: str, error: rx.Var, options: list[rx.Component], **props
+) -> rx.Component:
+    """A labelled native <select> with its error underneath."""
+    error_id = f"{name}-error"
+    return rx.vstack(
+        rx.el.label(label, html_for=name, style=LABEL_STYLE),
+        rx.el.select(
+            *options,
+            id=name,
+            name=name,
+            aria_describedby=error_id,
+            style={**SELECT_STYLE, "width": "100%"},
+            **props,
+        ),
+        error_line(error, id=error_id),
+        spacing="1",
+        width="100%",
+    )
+
+
+def copy_box(label: str, value: rx.Var, *, id: str, button: str, copied: str) -> rx.Component:
+    """A read-only field holding `value` and a button that copies it to the clipboard."""
+    return rx.vstack(
+        rx.el.label(label, html_for=id, style=LABEL_STYLE),
+        rx.hstack(
+            rx.input(value=value, id=id, read_only=True, size="2", width="100%", flex="1"),
+            rx.button(
+                rx.icon("copy", size=16, aria_hidden="true"),
+                button,
+                type="button",
+                on_click=[rx.set_clipboard(value), rx.toast.success(copied)],
+                size="2",
+            ),
+            width="100%",
+            align="center",
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def dialog_buttons(*buttons: rx.Component) -> rx.Component:
+    return rx.hstack(*buttons, justify="end", spacing="3", width="100%", margin_top="1rem")
+
+
+def cancel_button(text: str = "Cancel") -> rx.Component:
+    return rx.dialog.close(
+        rx.button(text, type="button", variant="soft", color_scheme="gray", size="2")
+    )

@@ -1,0 +1,64 @@
+"""Page frames shared by the pages."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+CARD_WIDTH = "24rem"
+
+
+def centered_card(*children: rx.Component, label: str) -> rx.Component:
+    """A single card in the middle of the page, e.g. the sign-in form; `label` names the region."""
+    return rx.el.main(
+        rx.center(
+            rx.card(*children, size="3", width="100%", max_width=CARD_WIDTH),
+            min_height="100vh",
+            padding="1rem",
+            background_color=rx.color("gray", 2),
+        ),
+        aria_label=label,
+    )
+
+
+def labelled_input(label: str, *, name: str, **props) -> rx.Component:
+    """A visible <label for=...> above its input; the input's id is its form name."""
+    return rx.vstack(
+        rx.el.label(
+            label,
+            html_for=name,
+            style={"fontWeight": "500", "fontSize": "var(--font-size-2)"},
+        ),
+        rx.input(id=name, name=name, size="3", width="100%", **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def form_field(
+    label: str, *, name: str, error: rx.Var, hint: str | None = None, **props
+) -> rx.Component:
+    """A labelled input with an optional hint and the error for this field right under it.
+
+    The input points at both with aria-describedby and is marked aria-invalid while `error` is set.
+    """
+    hint_id, error_id = f"{name}-hint", f"{name}-error"
+    return rx.vstack(
+        rx.el.label(
+            label,
+            html_for=name,
+            style={"fontWeight": "500", "fontSize": "var(--font-size-2)"},
+        ),
+        rx.input(
+            id=name,
+            name=name,
+            size="3",
+            width="100%",
+            aria_invalid=rx.cond(error, "true", "false"),
+            aria_describedby=f"{hint_id} {error_id}" if hint else error_id,
+            **props,
+        ),
+        rx.text(hint, id=hint_id, size="1", color=rx.color("gray", 11)) if hint else rx.fragment(),
+        rx.text(error, id=error_id, size="2", color=rx.color("red", 11), aria_live="polite"),
+        spacing="1",
+        width="100%",
+    )

@@ -1,0 +1,149 @@
+"""/: the dashboard, the organisation at a glance and where to go next."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from etlfabric.db import platform_session
+from etlfabric.errors import DomainError
+from etlfabric.services import members
+from etlfabric.ui.components.shell import FOCUS_RING, app_page
+from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
+
+ROUTE = HOME_ROUTE
+TITLE = "Dashboard · ETL Fabric"
+SETTINGS_ROUTE = "/settings"
+
+
+class DashboardState(rx.State):
+    member_count: int = 0
+
+    @rx.var
+    def member_count_label(self) -> str:
+        return "1 member" if self.member_count == 1 else f"{self.member_count} members"
+
+    @rx.event
+    async def load(self):
+        session_state = await self.get_state(AuthState)
+        if not session_state.signed_in:
+            return  # require_user has sent the visitor to sign in
+        try:
+            principal = await session_state.principal()
+        except DomainError:
+            return
+        async with platform_session() as session:
+            self.member_count = await members.member_count(session=session, org_id=principal.org_id)
+
+
+ON_LOAD = [AuthState.require_user, DashboardState.load]
+
+
+def fact(label: str, value: rx.Component) -> rx.Component:
+    return rx.data_list.item(
+        rx.data_list.label(label, color=rx.color("gray", 11)),
+        rx.data_list.value(value),
+    )
+
+
+def organisation_card() -> rx.Component:
+    return rx.card(
+        rx.heading("Organisation", as_="h2", size="4", margin_bottom="0.75rem"),
+        rx.data_list.root(
+            fact("Name", rx.text(AuthState.org_name, weight="medium")),
+            fact("Your role", rx.badge(AuthState.role, variant="soft", size="2")),
+            fact("Members", rx.text(DashboardState.member_count_label, id="member-count")),
+            size="2",
+        ),
+        size="3",
+    )
+
+
+def next_step(icon: str, title: str, description: str) -> rx.Component:
+    return rx.el.li(
+        rx.link(
+            rx.hstack(
+                rx.icon(
+                    icon, size=20, aria_hidden="true", color=rx.color("accent", 11), flex_shrink="0"
+                ),
+                rx.vstack(
+                    rx.text(title, weight="medium", color=rx.color("gray", 12)),
+                    rx.text(description, size="2", color=rx.color("gray", 11)),
+                    spacing="1",
+                ),
+                align="start",
+                spacing="3",
+            ),
+            href=SETTINGS_ROUTE,
+            underline="none",
+            display="block",
+            padding="0.75rem",
+            border_radius="var(--radius-3)",
+            _hover={"background_color": rx.color("gray", 3)},
+            _focus_visible=FOCUS_RING,
+        ),
+        list_style="none",
+    )
+
+
+def getting_started() -> rx.Component:
+    can = AuthState.allowed_actions.contains
+    return rx.card(
+        rx.heading("Getting started", as_="h2", size="4", margin_bottom="0.5rem"),
+        rx.el.ul(
+            rx.cond(
+                can("members.invite"),
+                next_step(
+                    "user-plus",
+                    "Invite your team",
+                    "Settings → Members: send an invitation and choose each person's role.",
+                ),
+            ),
+            rx.cond(
+                can("api_keys.manage"),
+                next_step(
+                    "key-round",
+                    "Create an API key",
+                    "Settings → API keys: a key for scripts and tools that call the REST API.",
+                ),
+            ),
+            next_step(
+                "building-2",
+                "Review your organisation",
+                "Settings: the organisation's profile and who belongs to it.",
+            ),
+            padding="0",
+            margin="0",
+        ),
+        rx.cond(
+            ~can("members.invite"),
+            rx.text(
+                "Your role can look around but not invite people or create API keys; "
+                "an admin or owner of this organisation can change your role.",
+                size="2",
+                color=rx.color("gray", 11),
+                margin_top="0.5rem",
+            ),
+        ),
+        size="3",
+    )
+
+
+def page() -> rx.Component:
+    return app_page(
+        "Dashboard",
+        rx.text(
+            "Welcome, ",
+            rx.text.strong(AuthState.user_name),
+            ". You are signed in to ",
+            rx.text.strong(AuthState.org_name),
+            ".",
+            margin_bottom="1.25rem",
+        ),
+        rx.grid(
+            organisation_card(),
+            getting_started(),
+            columns=rx.breakpoints(initial="1", md="2"),
+            spacing="4",
+            align="start",
+        ),
+    )

@@ -1,0 +1,42 @@
+"""What the settings states share: who is acting, and how service errors reach the form.
+
+Every handler asks AuthState for the principal and passes it to the service, which checks the
+role itself; the page only hides what the role may not do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import reflex as rx
+
+from etlfabric.errors import DomainError, Unauthenticated
+from etlfabric.services.permissions import Principal
+from etlfabric.ui.state.auth import AuthState
+
+# Returned when the session is over: AuthState forgets it and sends the user to sign in.
+SESSION_OVER = AuthState.require_user
+
+
+async def acting_principal(state: rx.State) -> Principal | None:
+    """The signed-in caller, or None when the session is over (then return SESSION_OVER)."""
+    auth_state = await state.get_state(AuthState)
+    if not auth_state.signed_in:
+        return None
+    try:
+        return await auth_state.principal()
+    except Unauthenticated:
+        return None
+
+
+def field_errors(exc: DomainError, fields: dict[str, str]) -> dict[str, str]:
+    """{form field: message}; `fields` maps the service's field names to the form's input names.
+
+    An error that names no field of this form is kept under "" and shown above the buttons.
+    """
+    return {fields.get(exc.field or "", ""): exc.message}
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp as the tables show it: `2025-03-01 14:05 UTC`, or "" for none."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else ""
