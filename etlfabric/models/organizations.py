@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from etlfabric.models.base import PlatformBase, Timestamps, identity_key, text_enum
@@ -27,6 +27,8 @@ class Organization(Timestamps, PlatformBase):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # The workload role's password, Fernet-encrypted; only workers decrypt it.
     workload_secret: Mapped[str | None] = mapped_column(Text)
+    # Runs (and their logs) older than this are deleted by the retention sweeper.
+    run_retention_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organization")
 

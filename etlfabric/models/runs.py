@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,6 +53,8 @@ class Run(TenantBase):
     id: Mapped[int] = identity_key()
     target_type: Mapped[TargetType] = mapped_column(text_enum(TargetType, "run_target"))
     target_id: Mapped[int] = mapped_column(BigInteger)
+    # The target's name when the run was queued: lists, search and export read it without a join.
+    target_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     status: Mapped[RunStatus] = mapped_column(
         text_enum(RunStatus, "run_status"), default=RunStatus.queued, server_default="queued"
     )
@@ -70,6 +73,7 @@ class Run(TenantBase):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[int | None] = mapped_column(BigInteger)
     exit_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
@@ -81,7 +85,15 @@ class Run(TenantBase):
 
 class RunLog(TenantBase):
     __tablename__ = "run_logs"
-    __table_args__ = (UniqueConstraint("run_id", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "seq"),
+        # "Search in output": full-text over every line, language-neutral.
+        Index(
+            "ix_run_logs_text_search",
+            text("to_tsvector('simple', text)"),
+            postgresql_using="gin",
+        ),
+    )
 
     id: Mapped[int] = identity_key()
     run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("runs.id", ondelete="CASCADE"))

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from etlfabric.models.base import TenantBase, Timestamps, identity_key, now_column, text_enum
@@ -51,6 +60,10 @@ class Script(Timestamps, TenantBase):
     max_concurrent_runs: Mapped[int | None] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
     current_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The editor's auto-saved buffer: kept apart from content so it never floods the history.
+    draft_content: Mapped[str | None] = mapped_column(Text)
+    draft_requirements: Mapped[str | None] = mapped_column(Text)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ScriptVersion(TenantBase):
