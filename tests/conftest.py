@@ -1,13 +1,17 @@
-"""Test set-up: a throwaway database on a real PostgreSQL, a Redis db of its own, test settings.
+"""Test set-up: a throwaway database on a real PostgreSQL, a Redis of its own, test settings.
 
 TEST_DATABASE_URL names a server with a superuser (default: the local one on 5432); the database
 `etlfabric_test_<pid>` is created for the session and dropped, with its tenant roles, at the end.
+TEST_REDIS_URL names a Redis to use; without it the session starts a private redis-server.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import socket
+import subprocess
 import tempfile
 
 import psycopg2
@@ -18,7 +22,35 @@ from sqlalchemy import make_url
 SERVER_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 TEST_DB = f"etlfabric_test_{os.getpid()}"
 TEST_DATABASE_URL = make_url(SERVER_URL).set(database=TEST_DB).render_as_string(hide_password=False)
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _private_redis() -> str:
+    """A Redis server of this test session's own, on a free port, stopped when pytest exits.
+
+    Tests flush their Redis and run real Celery workers on it: two test sessions at once (two
+    developers' checkouts, or CI beside a developer) must not share queues or throttle counters.
+    """
+    from etlfabric.devstack_binaries import choose_redis
+    from tests.processes import free_port, wait_for
+
+    port = free_port()
+    server = subprocess.Popen(
+        [str(choose_redis().path), "--port", str(port), "--bind", "127.0.0.1"]
+        + ["--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix="etf-redis-")],
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    atexit.register(server.kill)
+
+    def answers() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_for(answers, 10, f"the test Redis on port {port}", step=0.02)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or _private_redis()
 
 os.environ.update(
     ENV="test",
