@@ -14,12 +14,14 @@ logs to `tests/artifacts/<name>.log`. Playwright's sync API is used: call it fro
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,21 +82,44 @@ def chromium_page(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            context = browser.new_context(
-                base_url=base_url, viewport={"width": viewport[0], "height": viewport[1]}
-            )
-            context.set_default_timeout(timeout_ms)
-            page = context.new_page()
-            try:
+            with _context_page(browser, base_url, name, viewport, timeout_ms) as page:
                 yield page
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    screenshot(page, f"{name}-failure")
-                raise
-            finally:
-                context.close()
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def second_page(page, base_url: str, *, name: str = "second") -> Iterator:
+    """A page in a new context (its own cookies and storage) of `page`'s browser: another person.
+
+    (A second sync_playwright cannot start while the first one runs.)
+    """
+    viewport = page.viewport_size
+    with _context_page(
+        page.context.browser,
+        base_url,
+        name,
+        (viewport["width"], viewport["height"]),
+        DEFAULT_TIMEOUT_MS,
+    ) as other:
+        yield other
+
+
+@contextlib.contextmanager
+def _context_page(browser, base_url, name, viewport, timeout_ms) -> Iterator:
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": viewport[0], "height": viewport[1]}
+    )
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    try:
+        yield page
+    except BaseException:
+        with contextlib.suppress(Exception):
+            screenshot(page, f"{name}-failure")
+        raise
+    finally:
+        context.close()
 
 
 def _answers(url: str) -> bool:
@@ -121,14 +146,35 @@ def _stop(process: subprocess.Popen) -> None:
     process.wait()
 
 
-def _web_env(port: int, extra: dict[str, str] | None) -> dict[str, str]:
+@contextlib.contextmanager
+def _build_dir() -> Iterator[Path]:
+    """TEST_WEB_DIR when no other test session is building there, else a folder of our own.
+
+    Two sessions compiling into one .web folder at once break each other's builds.
+    """
+    TEST_WEB_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with open(TEST_WEB_DIR.parent / "test-web.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            own = Path(tempfile.mkdtemp(prefix="test-web-", dir=TEST_WEB_DIR.parent))
+            try:
+                yield own
+            finally:
+                shutil.rmtree(own, ignore_errors=True)
+            return
+        yield TEST_WEB_DIR
+
+
+def _web_env(port: int, web_dir: Path, extra: dict[str, str] | None) -> dict[str, str]:
     from etlfabric.toolchain import ensure_js_runtime
 
     environment = {
         **os.environ,
         **ensure_js_runtime(ROOT),
         "WEB_PORT": str(port),
-        "REFLEX_WEB_WORKDIR": str(TEST_WEB_DIR),
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",  # links the app hands out (invitations)
+        "REFLEX_WEB_WORKDIR": str(web_dir),
         "GRANIAN_WORKERS": "2",
         **(extra or {}),
     }
@@ -143,6 +189,11 @@ def web_app(*, name: str = "web", env: dict[str, str] | None = None) -> Iterator
     DATABASE_URL / REDIS_URL etc. come from os.environ (tests/conftest.py points them at the test
     database); `env` adds or overrides variables.
     """
+    with _build_dir() as web_dir:
+        yield from _serve(name, web_dir, env)
+
+
+def _serve(name: str, web_dir: Path, env: dict[str, str] | None) -> Iterator[str]:
     port = free_port()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log_path = ARTIFACTS / f"{_safe(name)}.log"
@@ -150,7 +201,7 @@ def web_app(*, name: str = "web", env: dict[str, str] | None = None) -> Iterator
         process = subprocess.Popen(
             [sys.executable, "-m", "reflex", "run", "--env", "prod"],
             cwd=ROOT,
-            env=_web_env(port, env),
+            env=_web_env(port, web_dir, env),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -5,6 +5,36 @@ from __future__ import annotations
 import reflex as rx
 
 CARD_WIDTH = "24rem"
+# Read by screen readers, not drawn.
+VISUALLY_HIDDEN = {
+    "position": "absolute",
+    "width": "1px",
+    "height": "1px",
+    "overflow": "hidden",
+    "clip": "rect(0 0 0 0)",
+    "white_space": "nowrap",
+}
+
+
+def data_table(
+    label: str, headers: rx.Component, body: rx.Component, *, size: str = "2", **props
+) -> rx.Component:
+    """A table named `label` (a hidden caption, so screen readers and tests find it by name).
+
+    Radix's Table.Root puts its own props on a wrapper; the caption goes inside the <table>.
+    """
+    return rx.box(
+        rx.table.root(
+            rx.el.caption(label, style=VISUALLY_HIDDEN),
+            rx.table.header(headers),
+            body,
+            variant="surface",
+            size=size,
+        ),
+        overflow_x="auto",
+        width="100%",
+        **props,
+    )
 
 
 def centered_card(*children: rx.Component, label: str) -> rx.Component:

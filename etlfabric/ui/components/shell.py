@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from etlfabric.ui.components.layout import VISUALLY_HIDDEN
 from etlfabric.ui.components.theme import account_theme
 from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 
@@ -25,15 +26,6 @@ NAV_LINKS = (
 MAIN_ID = "main-content"
 WIDE = rx.breakpoints(initial="none", md="inline")  # shown only where the sidebar has labels
 FOCUS_RING = {"outline": "2px solid var(--accent-9)", "outline_offset": "2px"}
-# Read by screen readers, not drawn.
-VISUALLY_HIDDEN = {
-    "position": "absolute",
-    "width": "1px",
-    "height": "1px",
-    "overflow": "hidden",
-    "clip": "rect(0 0 0 0)",
-    "white_space": "nowrap",
-}
 
 
 def is_current(route: str) -> rx.Var:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from etlfabric.ui.components.layout import data_table
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.audit import AuditState
 from etlfabric.ui.state.auth import AuthState
@@ -126,16 +127,12 @@ def entry(row: dict) -> rx.Component:
 
 def entries_table() -> rx.Component:
     headers = ("Time (UTC)", "Actor", "Action", "Resource", "Changes", "IP address")
-    return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(text) for text in headers))),
-            rx.table.body(rx.foreach(AuditState.entries, entry)),
-            variant="surface",
-            size="1",
-        ),
+    return data_table(
+        "Audit log entries",
+        rx.table.row(*(rx.table.column_header_cell(text) for text in headers)),
+        rx.table.body(rx.foreach(AuditState.entries, entry)),
+        size="1",
         id="audit-entries",
-        overflow_x="auto",
-        width="100%",
     )
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import centered_card, form_field
-from etlfabric.ui.components.shell import VISUALLY_HIDDEN
+from etlfabric.ui.components.layout import VISUALLY_HIDDEN, centered_card, form_field
 from etlfabric.ui.state.auth import SIGN_IN_ROUTE
 from etlfabric.ui.state.invite_accept import InviteAcceptState
 

@@ -12,7 +12,7 @@ from etlfabric.ui.components.forms import (
     error_line,
     form_error,
 )
-from etlfabric.ui.components.layout import form_field
+from etlfabric.ui.components.layout import data_table, form_field
 from etlfabric.ui.state.api_keys import ApiKeysState
 from etlfabric.ui.state.auth import AuthState
 
@@ -180,21 +180,13 @@ def key_row(key: rx.Var) -> rx.Component:
 
 def keys_table() -> rx.Component:
     headers = ["Name", "Prefix", "Scopes", "Expires", "Last used", "Created", "Status"]
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *(rx.table.column_header_cell(text) for text in headers),
-                    rx.cond(can_manage(), rx.table.column_header_cell("Actions")),
-                )
-            ),
-            rx.table.body(rx.foreach(ApiKeysState.rows, key_row)),
-            variant="surface",
-            size="2",
-            aria_label="API keys",
+    return data_table(
+        "API keys",
+        rx.table.row(
+            *(rx.table.column_header_cell(text) for text in headers),
+            rx.cond(can_manage(), rx.table.column_header_cell("Actions")),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.table.body(rx.foreach(ApiKeysState.rows, key_row)),
     )
 
 

@@ -14,7 +14,7 @@ from etlfabric.ui.components.forms import (
     role_options,
     select_field,
 )
-from etlfabric.ui.components.layout import form_field
+from etlfabric.ui.components.layout import data_table, form_field
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.invitations import InvitationsState
 from etlfabric.ui.state.members import MembersState
@@ -69,21 +69,13 @@ def member_row(member: rx.Var) -> rx.Component:
 
 def members_table() -> rx.Component:
     headers = ["Name", "E-mail", "Role", "Joined"]
-    return rx.box(
-        rx.table.root(
-            rx.table.header(
-                rx.table.row(
-                    *(rx.table.column_header_cell(text) for text in headers),
-                    rx.cond(can("members.remove"), rx.table.column_header_cell("Actions")),
-                )
-            ),
-            rx.table.body(rx.foreach(MembersState.rows, member_row)),
-            variant="surface",
-            size="2",
-            aria_label="Members",
+    return data_table(
+        "Members",
+        rx.table.row(
+            *(rx.table.column_header_cell(text) for text in headers),
+            rx.cond(can("members.remove"), rx.table.column_header_cell("Actions")),
         ),
-        overflow_x="auto",
-        width="100%",
+        rx.table.body(rx.foreach(MembersState.rows, member_row)),
     )
 
 
@@ -205,24 +197,20 @@ def pending_row(invitation: rx.Var) -> rx.Component:
 
 def pending_invitations() -> rx.Component:
     headers = ["E-mail", "Role", "Expires"]
-    table = rx.table.root(
-        rx.table.header(
-            rx.table.row(
-                *(rx.table.column_header_cell(text) for text in headers),
-                rx.cond(can("members.invite"), rx.table.column_header_cell("Actions")),
-            )
+    table = data_table(
+        "Pending invitations",
+        rx.table.row(
+            *(rx.table.column_header_cell(text) for text in headers),
+            rx.cond(can("members.invite"), rx.table.column_header_cell("Actions")),
         ),
         rx.table.body(rx.foreach(InvitationsState.pending, pending_row)),
-        variant="surface",
-        size="2",
-        aria_label="Pending invitations",
     )
     return rx.vstack(
         rx.heading("Pending invitations", as_="h2", size="4"),
         form_error(InvitationsState.error, id="invitations-error"),
         rx.cond(
             InvitationsState.pending,
-            rx.box(table, overflow_x="auto", width="100%"),
+            table,
             rx.text("No pending invitations.", size="2", color=rx.color("gray", 11)),
         ),
         spacing="3",
