@@ -123,3 +123,12 @@ async def async_engine_cleanup():
     from etlfabric.db import dispose_engines
 
     await dispose_engines()
+
+
+def pytest_collection_modifyitems(config, items):
+    """In CI a browser test must run: a missing Chromium is an error, not a quiet skip."""
+    from tests.browser import CHROMIUM, chromium_available
+
+    wanted = any(item.get_closest_marker("browser") for item in items)
+    if os.environ.get("CI") and wanted and not chromium_available():
+        raise pytest.UsageError(f"CI: browser tests need {CHROMIUM} (apt-get install chromium)")
