@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -33,14 +34,15 @@ def _private_redis() -> str:
     from etlfabric.devstack_binaries import choose_redis
     from tests.processes import free_port, wait_for
 
-    port = free_port()
+    port, workdir = free_port(), tempfile.mkdtemp(prefix="etf-redis-")
     server = subprocess.Popen(
         [str(choose_redis().path), "--port", str(port), "--bind", "127.0.0.1"]
-        + ["--save", "", "--appendonly", "no", "--dir", tempfile.mkdtemp(prefix="etf-redis-")],
+        + ["--save", "", "--appendonly", "no", "--dir", workdir],
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
-    atexit.register(server.kill)
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+    atexit.register(server.kill)  # atexit runs last-registered first: kill, then remove
 
     def answers() -> bool:
         with socket.socket() as probe:
