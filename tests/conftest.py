@@ -53,6 +53,8 @@ def _private_redis() -> str:
 
 
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or _private_redis()
+TEST_DATA_DIR = tempfile.mkdtemp(prefix="etlfabric-test-")
+atexit.register(shutil.rmtree, TEST_DATA_DIR, ignore_errors=True)
 
 os.environ.update(
     ENV="test",
@@ -60,7 +62,7 @@ os.environ.update(
     REDIS_URL=TEST_REDIS_URL,
     SECRET_KEY=secrets.token_urlsafe(48),
     FERNET_KEYS=Fernet.generate_key().decode(),
-    DATA_DIR=tempfile.mkdtemp(prefix="etlfabric-test-"),
+    DATA_DIR=TEST_DATA_DIR,
     DO_NOT_TRACK="1",
     DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     RUNTIME__DLTHUB_TELEMETRY="false",
