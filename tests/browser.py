@@ -147,7 +147,7 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def _build_dir() -> Iterator[Path]:
+def build_dir() -> Iterator[Path]:
     """TEST_WEB_DIR when no other test session is building there, else a folder of our own.
 
     Two sessions compiling into one .web folder at once break each other's builds.
@@ -189,7 +189,7 @@ def web_app(*, name: str = "web", env: dict[str, str] | None = None) -> Iterator
     DATABASE_URL / REDIS_URL etc. come from os.environ (tests/conftest.py points them at the test
     database); `env` adds or overrides variables.
     """
-    with _build_dir() as web_dir:
+    with build_dir() as web_dir:
         yield from _serve(name, web_dir, env)
 
 
