@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     db_role_prefix: str | None = Field(
         default=None, description="Prefix of tenant database roles; defaults to the database name."
     )
+    # Who scripts run as when the worker runs as root (e.g. "etlfabric-run"); unset: the worker.
+    run_scripts_as: str | None = None
+    # The interpreter script environments are made from; unset: the one the worker runs on.
+    script_python: str | None = None
 
     @field_validator("data_dir")
     @classmethod

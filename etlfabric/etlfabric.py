@@ -6,9 +6,20 @@ The theme is set in rxconfig.py (RadixThemesPlugin); `rx.App(theme=...)` is depr
 import reflex as rx
 
 from etlfabric.api.app import build_api
-from etlfabric.ui.pages import audit, home, invite, settings, sign_in, sign_up
+from etlfabric.ui.pages import (
+    audit,
+    home,
+    invite,
+    run_detail,
+    runs,
+    script_editor,
+    scripts,
+    settings,
+    sign_in,
+    sign_up,
+)
 
-PAGES = (home, sign_in, sign_up, audit, settings, invite)
+PAGES = (home, sign_in, sign_up, audit, settings, invite, scripts, script_editor, runs, run_detail)
 
 app = rx.App(api_transformer=build_api())
 for page in PAGES:

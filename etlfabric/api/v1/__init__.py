@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from etlfabric.api.v1 import accounts, keys, orgs
+from etlfabric.api.v1 import accounts, keys, orgs, runs, scripts
 
 router = APIRouter(prefix="/api/v1")
-for module in (accounts, orgs, keys):
+for module in (accounts, orgs, keys, runs, scripts):
     router.include_router(module.router)

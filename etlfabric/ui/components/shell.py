@@ -20,6 +20,8 @@ from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 # (label, route, lucide icon, the permission needed to see it or None)
 NAV_LINKS = (
     ("Dashboard", HOME_ROUTE, "layout-dashboard", None),
+    ("Scripts", "/scripts", "file-code", None),
+    ("Runs", "/runs", "activity", None),
     ("Settings", "/settings", "settings", None),
     ("Audit log", "/audit", "scroll-text", "audit.read"),
 )

@@ -1,38 +1,18 @@
-"""/: the dashboard, the organisation at a glance and where to go next."""
+"""/: the dashboard — the organisation at a glance, its scripts with their last run and 7-day
+success rate (and a run button), run counts, the most recent runs, and where to go next."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.db import platform_session
-from etlfabric.errors import DomainError
-from etlfabric.services import members
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
+from etlfabric.ui.pages.home_runs import activity
 from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
+from etlfabric.ui.state.dashboard import DashboardState
 
 ROUTE = HOME_ROUTE
 TITLE = "Dashboard · ETL Fabric"
 SETTINGS_ROUTE = "/settings"
-
-
-class DashboardState(rx.State):
-    member_count: int = 0
-
-    @rx.var
-    def member_count_label(self) -> str:
-        return "1 member" if self.member_count == 1 else f"{self.member_count} members"
-
-    @rx.event
-    async def load(self):
-        session_state = await self.get_state(AuthState)
-        if not session_state.signed_in:
-            return  # require_user has sent the visitor to sign in
-        try:
-            principal = await session_state.principal()
-        except DomainError:
-            return
-        async with platform_session() as session:
-            self.member_count = await members.member_count(session=session, org_id=principal.org_id)
 
 
 ON_LOAD = [AuthState.require_user, DashboardState.load]
@@ -58,7 +38,7 @@ def organisation_card() -> rx.Component:
     )
 
 
-def next_step(icon: str, title: str, description: str) -> rx.Component:
+def next_step(icon: str, title: str, description: str, href: str = SETTINGS_ROUTE) -> rx.Component:
     return rx.el.li(
         rx.link(
             rx.hstack(
@@ -73,7 +53,7 @@ def next_step(icon: str, title: str, description: str) -> rx.Component:
                 align="start",
                 spacing="3",
             ),
-            href=SETTINGS_ROUTE,
+            href=href,
             underline="none",
             display="block",
             padding="0.75rem",
@@ -90,6 +70,15 @@ def getting_started() -> rx.Component:
     return rx.card(
         rx.heading("Getting started", as_="h2", size="4", margin_bottom="0.5rem"),
         rx.el.ul(
+            rx.cond(
+                can("resources.write"),
+                next_step(
+                    "file-code",
+                    "Write a script",
+                    "Scripts: create one by name, add its requirements and run it.",
+                    href="/scripts",
+                ),
+            ),
             rx.cond(
                 can("members.invite"),
                 next_step(
@@ -139,6 +128,7 @@ def page() -> rx.Component:
             ".",
             margin_bottom="1.25rem",
         ),
+        activity(),
         rx.grid(
             organisation_card(),
             getting_started(),

@@ -1,0 +1,87 @@
+"""How runs read on every page: status words, durations, sizes, and one run as a table row.
+
+Pages get plain strings, so a status is shown by its word as well as its colour.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from etlfabric.models import Run, RunStatus
+
+STATUS_LABELS = {
+    RunStatus.queued: "Queued",
+    RunStatus.running: "Running",
+    RunStatus.succeeded: "Succeeded",
+    RunStatus.failed: "Failed",
+    RunStatus.timed_out: "Timed out",
+    RunStatus.cancelled: "Cancelled",
+    RunStatus.skipped: "Skipped",
+}
+ACTIVE = ("queued", "running")
+TRIGGER_LABELS = {
+    "manual": "Manual",
+    "schedule": "Schedule",
+    "url": "URL trigger",
+    "dependency": "Dependency",
+    "retry": "Retry",
+    "api": "API",
+}
+TARGET_LABELS = {"script": "Script", "pipeline": "Pipeline", "transformation": "Transformation"}
+
+
+def when(moment: datetime | None) -> str:
+    """A run's moments to the second, in UTC: `2025-03-01 14:05:09`; "" for none."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+
+
+def status_label(status: RunStatus | str | None) -> str:
+    if status is None:
+        return "Never run"
+    return STATUS_LABELS.get(RunStatus(status), str(status))
+
+
+def duration(ms: int | None) -> str:
+    """`850 ms`, `12.4 s`, `3 min 05 s`, `2 h 01 min`; "" when unknown."""
+    if ms is None:
+        return ""
+    if ms < 1000:
+        return f"{ms} ms"
+    seconds = ms / 1000
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, second = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {second:02d} s"
+    hours, minute = divmod(minutes, 60)
+    return f"{hours} h {minute:02d} min"
+
+
+def memory(mb: float | None) -> str:
+    return "" if mb is None else f"{mb:,.1f} MB"
+
+
+def cpu(ms: int | None) -> str:
+    return "" if ms is None else duration(ms)
+
+
+def run_row(run: Run) -> dict[str, str]:
+    """One run as the tables show it; every value a string."""
+    status = RunStatus(run.status).value
+    return {
+        "id": str(run.id),
+        "href": f"/runs/{run.id}",
+        "status": status,
+        "status_label": status_label(status),
+        "target_type": TARGET_LABELS.get(str(run.target_type), str(run.target_type)),
+        "target_name": run.target_name or f"#{run.target_id}",
+        "target_href": f"/scripts/{run.target_id}" if str(run.target_type) == "script" else "",
+        "trigger": TRIGGER_LABELS.get(str(run.trigger), str(run.trigger)),
+        "attempt": f"{run.attempt} of {run.max_attempts}",
+        "queued": when(run.queued_at),
+        "started": when(run.started_at),
+        "finished": when(run.finished_at),
+        "duration": duration(run.duration_ms),
+        "exit_code": "" if run.exit_code is None else str(run.exit_code),
+        "error": run.error or "",
+    }
