@@ -30,7 +30,10 @@ pytestmark = [
 NOW = datetime.now(UTC).replace(microsecond=0)
 FAILURES = 3  # of HISTORY's 30 runs
 COUNTING = (
-    "import time\nfor n in range(1, 61):\n    print(f'line {n}', flush=True)\n    time.sleep(0.1)\n"
+    "import time\n"
+    "for n in range(1, 61):\n"
+    "    print(f'line {n}', flush=True)\n"
+    "    time.sleep(0.15)\n"
 )
 LONG = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
 
@@ -158,7 +161,8 @@ def test_the_history_filters_sorts_pages_and_exports(base_url, team, history, tm
 
         with page.expect_download() as download:
             page.get_by_role("button", name="Export CSV").click()
-        text = open(download.value.path(), encoding="utf-8-sig").read()
+        with open(download.value.path(), encoding="utf-8-sig") as file:
+            text = file.read()
         assert len(list(csv.DictReader(io.StringIO(text)))) == 15
 
         page.get_by_label("From (UTC)").fill("2030-01-02")
@@ -189,7 +193,8 @@ def test_the_live_log_survives_a_reload_and_can_be_searched_and_downloaded(
         expect(log).to_contain_text("line 20", timeout=10_000)
         at_bottom = "e => e.scrollHeight - e.scrollTop - e.clientHeight < 40"
         assert log.evaluate(at_bottom), "autoscroll keeps the newest line in view"
-        log.evaluate("e => { e.scrollTop = 0; e.dispatchEvent(new Event('scroll')); }")
+        expect(log).to_contain_text("line 35", timeout=10_000)  # well past one screenful
+        log.evaluate("e => { e.scrollTop = 0; }")
         resume = page.get_by_role("button", name=re.compile("Autoscroll paused"))
         expect(resume).to_be_visible()
         expect(page.locator("#run-status")).to_have_text("Succeeded", timeout=30_000)
@@ -201,14 +206,15 @@ def test_the_live_log_survives_a_reload_and_can_be_searched_and_downloaded(
         assert numbers == list(range(1, 61)), "every line once, in order, across the reload"
         screenshot(page, "run-log-complete")
 
-        page.get_by_label("Search the log").fill("LINE 4")
+        page.get_by_role("searchbox", name="Search the log").fill("LINE 4")
         page.get_by_role("button", name="Search", exact=True).click()
         expect(page.locator("#log-matches-summary")).to_have_text("11 lines contain “LINE 4”.")
 
         with page.expect_download() as download:
             page.get_by_role("button", name="Download .txt").click()
         assert download.value.suggested_filename.endswith(".txt")
-        lines = open(download.value.path(), encoding="utf-8").read().splitlines()
+        with open(download.value.path(), encoding="utf-8") as file:
+            lines = file.read().splitlines()
         assert [line for line in lines if "[stdout]" in line][-1].endswith("[stdout] line 60")
 
 

@@ -17,7 +17,7 @@ from etlfabric.services.permissions import Principal
 from tests.browser import chromium_available, chromium_page, screenshot
 from tests.factories import make_member
 from tests.run_factories import worker
-from tests.ui.accounts import PASSWORD, sign_in
+from tests.ui.accounts import PASSWORD, open_account_menu, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -192,6 +192,29 @@ def test_history_shows_what_changed_and_restores_an_old_version(base_url, team, 
             added.first.evaluate("e => getComputedStyle(e).backgroundColor")
         )
         screenshot(page, "script-history-diff")
+
+        code = page.get_by_role("textbox", name="Code")
+        code.click()
+        page.keyboard.press("Tab")  # indents: Tab belongs to the editor...
+        expect(code).to_be_focused()
+        page.keyboard.press("Escape")  # ...until Esc, then Tab moves on: no keyboard trap
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("textbox", name="Requirements")).to_be_focused()
+
+        page.get_by_label("Timeout (seconds)").fill("ten")
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator("#timeout_seconds-error")).to_have_text(
+            "Timeout seconds must be a whole number from 1 to 86400."
+        )
+        expect(page.get_by_label("Timeout (seconds)")).to_have_attribute("aria-invalid", "true")
+
+        open_account_menu(page)
+        page.get_by_role("menuitem", name="Dark theme").click()
+        expect(page.locator("#content-editor .cm-theme-dark")).to_have_count(1)
+        screenshot(page, "script-editor-dark")
+        open_account_menu(page)
+        page.get_by_role("menuitem", name="Light theme").click()
+        expect(page.locator("#content-editor .cm-theme-light")).to_have_count(1)
 
         page.get_by_role("button", name="Restore version 1").click()
         page.get_by_role("alertdialog").get_by_role("button", name="Restore").click()

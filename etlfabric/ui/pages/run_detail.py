@@ -22,10 +22,13 @@ ON_LOAD = [AuthState.require_user, R.load]
 LOG_ID = "run-log"
 # Evaluated on every scroll of the log, before the (debounced) event goes to the server: it notes
 # on the element whether the user has left the end, so new lines never pull a reader back down.
-# A scroll the page made itself (flagged `_etfAuto` by FollowLog) does not count as leaving.
+# Where FollowLog scrolled to is noted (`_etfAutoTop`): being there is not the user leaving, even
+# when the browser folds the page's scroll and the user's into one event.
 AT_BOTTOM = Var(
     _js_expr="((box) => { if (!box) return true; "
-    "if (box._etfAuto) { box._etfAuto = false; return !box._etfAway; } "
+    "if (box._etfAutoTop !== undefined && Math.abs(box.scrollTop - box._etfAutoTop) < 2) "
+    "{ return !box._etfAway; } "
+    "box._etfAutoTop = undefined; "
     "box._etfAway = box.scrollHeight - box.scrollTop - box.clientHeight >= 32; "
     f"return !box._etfAway; }})(document.getElementById('{LOG_ID}'))",
     _var_type=bool,
@@ -45,7 +48,8 @@ class FollowLog(rx.Fragment):
             f"useEffect(() => {{ const box = document.getElementById('{LOG_ID}'); "
             f"if (box && {follow} && !box._etfAway "
             "&& box.scrollHeight - box.scrollTop - box.clientHeight > 1) "
-            f"{{ box._etfAuto = true; box.scrollTop = box.scrollHeight; }} }}, [{count}, {follow}])"
+            "{ box.scrollTop = box.scrollHeight; box._etfAutoTop = box.scrollTop; } "
+            f"}}, [{count}, {follow}])"
         )
         return [
             Var(

@@ -14,11 +14,8 @@ from etlfabric.ui.components.forms import LABEL_STYLE, error_line, form_error
 from etlfabric.ui.components.layout import form_field
 from etlfabric.ui.components.runs import muted, text_link
 from etlfabric.ui.components.shell import app_page
-from etlfabric.ui.pages.script_editor_panels import (
-    env_vars_card,
-    history_card,
-    settings_card,
-)
+from etlfabric.ui.pages.script_editor_panels import env_vars_card, settings_card
+from etlfabric.ui.pages.script_history_panel import history_card
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.script_editor import ScriptEditorState as S
 from etlfabric.ui.state.script_history import ScriptHistoryState

@@ -214,7 +214,6 @@ class ScriptsState(rx.State):
             except DomainError as exc:
                 problems.append(exc.message if name in exc.message else f"{name}: {exc.message}")
         self.uploading, self.upload_errors = False, problems
-        yield rx.clear_selected_files(UPLOAD_ID)
         if len(created) == 1 and not problems:
             yield rx.redirect(editor_route(created[0].id))
             return
