@@ -131,6 +131,12 @@ def test_an_editor_writes_saves_and_runs_a_script_and_sees_its_output_live(
 
         page.get_by_role("button", name="New script").click()
         dialog = page.get_by_role("dialog")
+        dialog.get_by_label("Name").fill("!!!")
+        dialog.get_by_role("button", name="Create and edit").click()
+        expect(dialog.locator("#new_name-error")).to_have_text(
+            "The name needs at least one letter or digit."
+        )
+        expect(dialog.get_by_label("Name")).to_be_focused()
         dialog.get_by_label("Name").fill("Data Backup Script!")
         dialog.get_by_role("button", name="Create and edit").click()
         expect(page).to_have_url(re.compile(r"/scripts/\d+$"))
@@ -149,7 +155,11 @@ def test_an_editor_writes_saves_and_runs_a_script_and_sees_its_output_live(
         replace_text(page, "Requirements", "six")
         expect(page.locator("#draft-status")).to_contain_text("Draft auto-saved", timeout=10_000)
         expect(page.locator("#versions tbody tr")).to_have_count(1)  # a draft is no version
+        page.reload()  # nothing typed is lost: the draft comes back, and says so
+        expect(page.locator("#draft-note")).to_contain_text("Showing your unsaved changes")
+        expect(page.get_by_role("textbox", name="Requirements")).to_have_text("six")
         assert "print('second line')" in editor_text(page, "Code")
+        screenshot(page, "script-editor-draft")
 
         page.get_by_label("Change message").fill("Prints twice")
         page.get_by_role("button", name="Save").click()

@@ -174,7 +174,12 @@ def history_card() -> rx.Component:
     return card(
         "History",
         form_error(H.error, id="history-error"),
-        rx.vstack(versions, diff_view(), spacing="4", width="100%"),
+        rx.vstack(
+            versions,
+            rx.cond(H.versions.length() > 1, diff_view()),
+            spacing="4",
+            width="100%",
+        ),
         restore_dialog(),
         id="history",
     )

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MAX_SHOWN = 5000
 MAX_MATCHES = 1000
 POLL = 0.25  # how often the loop looks for new lines
-STATUS_EVERY = 1.0  # the status is re-read at least this often, and with every batch
+STATUS_EVERY = 1.0  # the status is re-read at least this often
 GONE_AFTER = 30.0  # seconds without a connected browser before the loop gives up
 READ_PAGE = run_logs.MAX_PAGE_LINES
 
@@ -172,7 +172,7 @@ class RunDetailState(rx.State):
                     self.following = False
 
     async def _follow_loop(self, principal: Principal, queue, watch: int, token: str) -> None:
-        ended, last_read, away_since = False, 0.0, None
+        ended, last_read, last_check, away_since = False, 0.0, 0.0, None
         clock = asyncio.get_running_loop().time
         while not ended:
             try:
@@ -184,9 +184,11 @@ class RunDetailState(rx.State):
             now = clock()
             if not batches and now - last_read < STATUS_EVERY:
                 continue
-            if now - (away_since or now) > GONE_AFTER:
-                return
-            away_since = None if await client_connected(token) else (away_since or now)
+            if now - last_check >= STATUS_EVERY:  # is anybody still watching?
+                away_since = None if await client_connected(token) else (away_since or now)
+                last_check = now
+                if now - (away_since or now) > GONE_AFTER:
+                    return
             async with self:
                 if self._watch != watch:
                     return  # the page was left or loaded again
@@ -197,9 +199,13 @@ class RunDetailState(rx.State):
                         ended = True
                     else:
                         self._add(batch)
-                with contextlib.suppress(DomainError):
-                    await self._read_run(principal)
-            last_read = now
+                # The status at least every STATUS_EVERY; at once while the page still says queued
+                # (the first lines mean the run has started) and when the log has ended.
+                stale = now - last_read >= STATUS_EVERY or self.run.get("status") == "queued"
+                if stale or ended:
+                    with contextlib.suppress(DomainError):
+                        await self._read_run(principal)
+                    last_read = now
 
     @rx.event
     def stop_following(self):
