@@ -3,8 +3,8 @@
 Safe names follow DESIGN.md §7 ("Data Backup Script!" -> `data-backup-script`, `-2` when taken
 in the same folder); renaming or moving a script recomputes it. Deleting is a soft delete that
 frees the safe name (the deleted row keeps `<safe_name>~deleted-<id>`) for a new script at once.
-Env vars are stored encrypted (crypto.encrypt_json) and leave this module only as names: never in
-a view, an audit row or a log. Versions and drafts: script_versions.py; checks: script_checks.py.
+Env vars: script_env.py (encrypted, handed out only as names). Versions and drafts:
+script_versions.py; checks: script_checks.py.
 `session` is always the organisation's tenant session; one call is one transaction.
 """
 
@@ -19,13 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from etlfabric import crypto
 from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import Run, Script, ScriptType, ScriptVersion, TargetType, Trigger
-from etlfabric.services import audit, folders, runs, script_names
+from etlfabric.services import audit, folders, runs, script_env, script_names
 from etlfabric.services import script_checks as checks
 from etlfabric.services.permissions import Principal, require
 
 # Re-exported: the editor checks code through scripts.check_syntax without saving.
 from etlfabric.services.script_checks import SyntaxProblem as SyntaxProblem
 from etlfabric.services.script_checks import check_syntax as check_syntax
+from etlfabric.services.script_env import decrypted_env_vars as decrypted_env_vars
+from etlfabric.services.script_env import env_var_names as env_var_names
 
 EDITABLE = (
     "name",
@@ -43,15 +45,6 @@ EDITABLE = (
 )
 VERSIONED = ("content", "requirements")
 WINDOWS_QUEUE = "windows"
-
-
-def decrypted_env_vars(script: Script) -> dict[str, str]:
-    """The script's variables in clear: for the worker that starts the script, nobody else."""
-    return crypto.decrypt_json(script.env_vars_secret) if script.env_vars_secret else {}
-
-
-def env_var_names(script: Script) -> list[str]:
-    return sorted(decrypted_env_vars(script))
 
 
 def public_view(script: Script) -> dict:
@@ -257,7 +250,7 @@ async def _apply(session, principal, script: Script, fields: dict) -> tuple[dict
             old[key], new[key] = getattr(script, key), value
             setattr(script, key, value)
     if fields.get("env_vars") is not None:  # None is "unchanged", {} removes every variable
-        _apply_env_vars(script, fields["env_vars"], old, new)
+        script_env.apply_env_vars(script, fields["env_vars"], old, new)
     if {"name", "folder_id"} & set(new):
         with session.no_autoflush:  # the row must not be written with its old safe name first
             safe_name = await script_names.free_safe_name(
@@ -268,19 +261,6 @@ async def _apply(session, principal, script: Script, fields: dict) -> tuple[dict
             script.safe_name = safe_name
     old["current_version"] = script.current_version
     return old, new
-
-
-def _apply_env_vars(script: Script, given, old: dict, new: dict) -> None:
-    current = decrypted_env_vars(script)
-    merged = checks.merge_env_vars(current, given)
-    if merged == current:
-        return
-    # Names only: a value never reaches the audit log, not even masked.
-    old["env_var_names"], new["env_var_names"] = sorted(current), sorted(merged)
-    changed = sorted(n for n in merged.keys() & current.keys() if merged[n] != current[n])
-    if changed:
-        new["env_var_values_changed"] = changed
-    script.env_vars_secret = crypto.encrypt_json(merged) if merged else None
 
 
 def _audit_values(values: dict) -> dict:

@@ -20,13 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from etlfabric.crypto import decrypt_json
 from etlfabric.db import sync_tenant_session
 from etlfabric.errors import ConfigError, DomainError, NotFound
 from etlfabric.models import Run, RunStatus, Script, TargetType
 from etlfabric.runners.process import Limits, OnOutput, Outcome, ShouldCancel
 from etlfabric.runners.script import ScriptSpec, run_script
-from etlfabric.services import run_events, runs
+from etlfabric.services import run_events, runs, script_env
 from etlfabric.services.run_logs import LogWriter
 from etlfabric.tasks import celery_app
 
@@ -51,7 +50,7 @@ def prepare_script(session: Session, org_id: int, run: Run) -> Work:
     )
     if script is None:
         raise NotFound(f"The script '{run.target_name}' was deleted before this run started.")
-    env_vars = decrypt_json(script.env_vars_secret) if script.env_vars_secret else {}
+    env_vars = script_env.decrypted_env_vars(script)
     spec = ScriptSpec(
         org_id=org_id,
         script_id=script.id,

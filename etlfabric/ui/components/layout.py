@@ -92,3 +92,31 @@ def form_field(
         spacing="1",
         width="100%",
     )
+
+
+def pager(state, *, summary_id: str) -> rx.Component:
+    """ "N things · page X of Y" with Previous / Next, for a state with `summary`, `page`,
+    `page_count`, `previous_page` and `next_page`."""
+    return rx.hstack(
+        rx.text(state.summary, id=summary_id, size="2", color=rx.color("gray", 11)),
+        rx.spacer(),
+        rx.button(
+            rx.icon("chevron-left", size=16, aria_hidden="true"),
+            "Previous",
+            on_click=state.previous_page,
+            disabled=state.page <= 1,
+            variant="soft",
+            size="2",
+        ),
+        rx.button(
+            "Next",
+            rx.icon("chevron-right", size=16, aria_hidden="true"),
+            on_click=state.next_page,
+            disabled=state.page >= state.page_count,
+            variant="soft",
+            size="2",
+        ),
+        align="center",
+        width="100%",
+        margin_top="1rem",
+    )

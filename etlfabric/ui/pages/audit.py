@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, pager
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.audit import AuditState
 from etlfabric.ui.state.auth import AuthState
@@ -136,32 +136,6 @@ def entries_table() -> rx.Component:
     )
 
 
-def pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(AuditState.summary, id="audit-summary", size="2", color=rx.color("gray", 11)),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16, aria_hidden="true"),
-            "Previous",
-            on_click=AuditState.previous_page,
-            disabled=AuditState.page <= 1,
-            variant="soft",
-            size="2",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16, aria_hidden="true"),
-            on_click=AuditState.next_page,
-            disabled=AuditState.page >= AuditState.page_count,
-            variant="soft",
-            size="2",
-        ),
-        align="center",
-        width="100%",
-        margin_top="1rem",
-    )
-
-
 def log_view() -> rx.Component:
     return rx.box(
         rx.text(
@@ -180,7 +154,7 @@ def log_view() -> rx.Component:
             entries_table(),
             rx.text("No entries match these filters.", id="audit-empty", padding="1rem 0"),
         ),
-        pager(),
+        pager(AuditState, summary_id="audit-summary"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import error_line, form_error
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table
+from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, pager
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.auth import AuthState
@@ -193,32 +193,6 @@ def runs_table() -> rx.Component:
     )
 
 
-def pager() -> rx.Component:
-    return rx.hstack(
-        rx.text(RunsState.summary, id="runs-summary", size="2", color=rx.color("gray", 11)),
-        rx.spacer(),
-        rx.button(
-            rx.icon("chevron-left", size=16, aria_hidden="true"),
-            "Previous",
-            on_click=RunsState.previous_page,
-            disabled=RunsState.page <= 1,
-            variant="soft",
-            size="2",
-        ),
-        rx.button(
-            "Next",
-            rx.icon("chevron-right", size=16, aria_hidden="true"),
-            on_click=RunsState.next_page,
-            disabled=RunsState.page >= RunsState.page_count,
-            variant="soft",
-            size="2",
-        ),
-        align="center",
-        width="100%",
-        margin_top="1rem",
-    )
-
-
 def export_buttons() -> rx.Component:
     def button(label: str, format: str, icon: str) -> rx.Component:
         return rx.button(
@@ -269,5 +243,5 @@ def page() -> rx.Component:
             runs_table(),
             rx.cond(RunsState.loaded, rx.text(empty, id="runs-empty", padding="1rem 0")),
         ),
-        pager(),
+        pager(RunsState, summary_id="runs-summary"),
     )
