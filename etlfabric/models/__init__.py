@@ -5,16 +5,31 @@ from etlfabric.models.base import PlatformBase, TenantBase
 from etlfabric.models.connections import Connection, Direction
 from etlfabric.models.credentials import ApiKey, RefreshToken
 from etlfabric.models.dependencies import Dependency
+from etlfabric.models.flows import Flow, FlowStatus
 from etlfabric.models.organizations import Invitation, Membership, Organization, Role, User
 from etlfabric.models.pipelines import Pipeline
 from etlfabric.models.runs import Run, RunLog, RunStatus, Trigger
 from etlfabric.models.scheduler import SchedulerInstance
-from etlfabric.models.schedules import CatchUp, Schedule, ScheduleKind
+from etlfabric.models.schedules import (
+    Alert,
+    AlertKind,
+    CatchUp,
+    Overlap,
+    Schedule,
+    ScheduleKind,
+    ShortMonths,
+)
 from etlfabric.models.scripts import Folder, Script, ScriptType, ScriptVersion
 from etlfabric.models.targets import TargetType
 from etlfabric.models.transformations import Transformation
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "Flow",
+    "FlowStatus",
+    "Overlap",
+    "ShortMonths",
     "ApiKey",
     "AuditLog",
     "CatchUp",

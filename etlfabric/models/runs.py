@@ -70,6 +70,8 @@ class Run(TenantBase):
     worker: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict | None] = mapped_column(JSONB)
     queued_at: Mapped[datetime] = now_column()
+    # A delayed retry waits queued until then; the scheduler leader sends it when it is due.
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
