@@ -62,9 +62,10 @@ class Settings(BaseSettings):
     db_role_prefix: str | None = Field(
         default=None, description="Prefix of tenant database roles; defaults to the database name."
     )
-    # Who scripts run as when the worker runs as root (e.g. "etlfabric-run"); unset: the worker.
+    # Who scripts run as when the worker runs as root; unset: "etlfabric-run" (runners/run_user).
     run_scripts_as: str | None = None
-    # The interpreter script environments are made from; unset: the one the worker runs on.
+    # The interpreter script environments are made from; unset: the worker's, or the system's
+    # python3 when the run user cannot reach the worker's.
     script_python: str | None = None
 
     @field_validator("data_dir")

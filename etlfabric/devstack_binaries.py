@@ -12,12 +12,13 @@ import os
 import pwd
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from etlfabric.system_users import RunAs, blocked_by, create_system_user, run_as
 
 BINARIES_ENV = "ETLFABRIC_DEVSTACK_BINARIES"
 FALLBACK_USER = "etlfabric"
@@ -32,19 +33,6 @@ class DevstackError(RuntimeError):
 class Binary:
     path: Path  # the server executable: .../bin/postgres or .../redis-server
     source: str  # "system" or "bundled"
-
-
-@dataclass(frozen=True)
-class RunAs:
-    uid: int
-    gid: int
-    name: str
-    groups: tuple[int, ...]
-
-    def popen_kwargs(self) -> dict:
-        if self.uid == os.geteuid():
-            return {}
-        return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
 
 
 def binaries_mode() -> str:
@@ -166,67 +154,33 @@ def postgres_major(server: Path) -> int:
     return int(found.group(1))
 
 
-def _run_as(entry: pwd.struct_passwd) -> RunAs:
-    groups = tuple(os.getgrouplist(entry.pw_name, entry.pw_gid))
-    return RunAs(entry.pw_uid, entry.pw_gid, entry.pw_name, groups)
-
-
 def postgres_user(pgdata: Path) -> RunAs:
     """PostgreSQL refuses to run as root: as root, keep the cluster's owner, else `postgres`."""
     if os.geteuid() != 0:
-        return _run_as(pwd.getpwuid(os.geteuid()))
+        return run_as(pwd.getpwuid(os.geteuid()))
     owner = pgdata.stat().st_uid if pgdata.exists() else 0
     if owner != 0:
         try:
-            return _run_as(pwd.getpwuid(owner))
+            return run_as(pwd.getpwuid(owner))
         except KeyError:
             pass  # a uid without a name (copied directory): pick a user and chown below
     for name in ("postgres", FALLBACK_USER):
         try:
-            return _run_as(pwd.getpwnam(name))
+            return run_as(pwd.getpwnam(name))
         except KeyError:
             continue
     _create_system_user(FALLBACK_USER)
-    return _run_as(pwd.getpwnam(FALLBACK_USER))
+    return run_as(pwd.getpwnam(FALLBACK_USER))
 
 
 def _create_system_user(name: str) -> None:
-    useradd = shutil.which("useradd")
-    detail = "useradd is not installed"
-    if useradd:
-        command = [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent"]
-        command += ["--shell", "/usr/sbin/nologin", name]
-        result = subprocess.run(command, capture_output=True, text=True, check=False)
-        if result.returncode in (0, 9):  # 9: the user exists already
-            return
-        detail = result.stderr.strip()
+    if (detail := create_system_user(name)) is None:
+        return
     raise DevstackError(
         f"PostgreSQL refuses to run as root and there is no 'postgres' user; creating the "
         f"system user {name!r} failed ({detail}). Create a 'postgres' user yourself, or run "
         "etlfabric as a normal user."
     )
-
-
-def _allowed(path: Path, user: RunAs, bits: int) -> bool:
-    info = path.stat()
-    if info.st_uid == user.uid:
-        mode = (info.st_mode & stat.S_IRWXU) >> 6
-    elif info.st_gid in user.groups:
-        mode = (info.st_mode & stat.S_IRWXG) >> 3
-    else:
-        mode = info.st_mode & stat.S_IRWXO
-    return mode & bits == bits
-
-
-def blocked_by(path: Path, user: RunAs, bits: int = 1) -> Path | None:
-    """The first directory on the way to `path` (or `path` itself) that `user` cannot use."""
-    if user.uid == 0:
-        return None
-    path = path.absolute()
-    for ancestor in reversed(path.parents):
-        if not _allowed(ancestor, user, 1):
-            return ancestor
-    return None if _allowed(path, user, bits) else path
 
 
 def require_reachable(path: Path, user: RunAs, what: str, bits: int = 1) -> None:

@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 MB = 1024 * 1024
 SAMPLE_SECONDS = 0.05
-TICK_SECONDS = 0.005
-FIRST_SAMPLE_SECONDS = 0.01  # short scripts: sample often at first so their peak is seen
+TICK_SECONDS = 0.01
+FIRST_SAMPLE_SECONDS = 0.02  # short scripts: sample often at first (100 ms) so their peak is seen
+EARLY_SAMPLES = 5
 HWM_MAX_PROCESSES = 16
 KILL_GIVE_UP_SECONDS = 5.0
 NICENESS = 10  # scripts yield the CPU to the worker (and its watcher) when both want it
@@ -118,7 +119,7 @@ class _Proc:
     rss: int
 
 
-def _read_stat(pid: int) -> tuple[int, str, int] | None:
+def read_stat(pid: int) -> tuple[int, str, int] | None:
     """(session id, start time, rss bytes) of a process, None when it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
@@ -130,7 +131,7 @@ def _read_stat(pid: int) -> tuple[int, str, int] | None:
 
 
 def task_count() -> int:
-    """Every task (process or thread) on the machine: one small read, cheap every 5 ms."""
+    """Every task (process or thread) on the machine: one small read, cheap every tick."""
     with open("/proc/loadavg", "rb") as handle:
         return int(handle.read().split()[3].split(b"/")[1])
 
@@ -167,7 +168,15 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _session_members(sid: int) -> list[int]:
+def _cgroup_members(procs_file: str) -> list[int]:
+    try:
+        with open(procs_file, "rb") as handle:
+            return [int(pid) for pid in handle.read().split()]
+    except OSError:
+        return []
+
+
+def session_members(sid: int) -> list[int]:
     members = []
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -180,13 +189,15 @@ def _session_members(sid: int) -> list[int]:
 class GroupWatcher:
     """Samples the run's processes; kills them all when they exceed the memory or process limit.
 
-    The run's processes are the members of its session (start_new_session=True) plus any child
-    of a known member, so a process that calls setsid() is still found while its parent lives.
+    The run's processes are the members of its pids cgroup when it has one (one small read, and
+    nothing escapes it), otherwise of its session (start_new_session=True: a scan of /proc) plus any
+    child of a known member, so a process that calls setsid() is still found while its parent lives.
     """
 
-    def __init__(self, sid: int, limits: Limits) -> None:
+    def __init__(self, sid: int, limits: Limits, procs_file: str | None = None) -> None:
         self.sid = sid
         self.limits = limits
+        self.procs_file = procs_file
         self.breach: str | None = None  # "memory" | "processes"
         self.peak_rss = 0
         self._known: dict[int, _Proc] = {}
@@ -202,8 +213,8 @@ class GroupWatcher:
         self._thread.join()
 
     def _loop(self) -> None:
-        """A full sample every 50 ms (10 ms at first), and one at once when the machine's task
-        count jumps by half the process limit: a fork bomb is seen within a tick of 5 ms."""
+        """A full sample every 50 ms (20 ms at first), and one at once when the machine's task
+        count jumps by half the process limit: a fork bomb is seen within a tick of 10 ms."""
         started = next_sample = time.monotonic()
         tasks = task_count()
         jump = max(1, (self.limits.processes or 1_000_000) // 2)
@@ -214,11 +225,16 @@ class GroupWatcher:
                 if self.breach:
                     return
                 tasks = task_count()
-                early = now - started < 20 * FIRST_SAMPLE_SECONDS
+                early = now - started < EARLY_SAMPLES * FIRST_SAMPLE_SECONDS
                 next_sample = now + (FIRST_SAMPLE_SECONDS if early else SAMPLE_SECONDS)
 
+    def members(self) -> list[int]:
+        if self.procs_file:
+            return _cgroup_members(self.procs_file)
+        return session_members(self.sid)
+
     def sample(self) -> None:
-        members = _session_members(self.sid)
+        members = self.members()
         if self.limits.processes and len(members) > self.limits.processes:
             self._breached("processes")  # count first: a fork bomb must not outrun the scan
             return
@@ -241,7 +257,7 @@ class GroupWatcher:
         todo = set(members) | set(self._known)
         while todo:
             pid = todo.pop()
-            stat = _read_stat(pid)
+            stat = read_stat(pid)
             if pid in found or stat is None:
                 continue
             sid, start, rss = stat
@@ -271,15 +287,15 @@ class GroupWatcher:
 
     def left_running(self) -> int:
         """How many processes other than the (exited) leader are still running."""
-        members = _session_members(self.sid)
+        members = self.members()
         return sum(1 for pid in members if pid != self.sid and _state(pid) not in ("Z", None))
 
     def _targets(self) -> set[int]:
         """The session's members and the known escapees that are still the same process."""
         with self._lock:
             known = list(self._known.values())
-        alive = {p.pid for p in known if (_read_stat(p.pid) or (0, None, 0))[1] == p.start}
-        return set(_session_members(self.sid)) | alive
+        alive = {p.pid for p in known if (read_stat(p.pid) or (0, None, 0))[1] == p.start}
+        return set(self.members()) | alive
 
 
 def _state(pid: int) -> str | None:

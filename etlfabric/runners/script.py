@@ -19,9 +19,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from etlfabric.config import get_settings
+from etlfabric.runners import orphans
 from etlfabric.runners.environments import Environment, EnvironmentFailed, environment
 from etlfabric.runners.limits import Limits
 from etlfabric.runners.process import Command, OnOutput, Outcome, ShouldCancel, run_process
+from etlfabric.runners.run_user import RunAs, choose_run_as, interpreter
 
 SCRIPT_FILES = {"python": "script.py", "shell": "script.sh"}
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -43,13 +45,6 @@ class ScriptSpec:
     payload: str | None = None  # JSON text, handed to the script as ETLFABRIC_PAYLOAD
 
 
-@dataclass(frozen=True)
-class RunAs:
-    name: str
-    uid: int
-    gid: int
-
-
 def run_script(spec: ScriptSpec, *, on_output: OnOutput, should_cancel: ShouldCancel) -> Outcome:
     """Build or reuse the script's environment, run it in a fresh directory, clean up, report."""
     started = time.monotonic()
@@ -64,14 +59,15 @@ def run_script(spec: ScriptSpec, *, on_output: OnOutput, should_cancel: ShouldCa
     protect_worker_process()
     settings = get_settings()
     try:
-        run_as = choose_run_as(settings.run_scripts_as, on_output)
+        _announce_run_as(settings.run_scripts_as, on_output)
+        run_as = choose_run_as(settings.run_scripts_as)
         with (
             environment(
                 data_dir=settings.data_dir,
                 org_id=spec.org_id,
                 script_id=spec.script_id,
                 requirements=spec.requirements,
-                python=settings.script_python,
+                python=interpreter(settings.script_python, run_as),
                 on_output=on_output,
                 should_cancel=should_cancel,
             ) as env,
@@ -99,7 +95,21 @@ def _run(spec, env: Environment, workdir: Path, run_as, on_output, should_cancel
         group=run_as.gid if run_as else None,
         dedicated_user=bool(run_as and run_as.uid != 0),
     )
-    outcome = run_process(command, on_output=on_output, should_cancel=should_cancel)
+    notes: list[Path] = []
+    data_dir = get_settings().data_dir
+
+    def note(sid: int) -> None:  # a dead worker's successor kills what this run left running
+        notes.append(
+            orphans.register(data_dir, f"{spec.org_id}-{spec.run_id}", sid=sid, workdir=workdir)
+        )
+
+    try:
+        outcome = run_process(
+            command, on_output=on_output, should_cancel=should_cancel, on_start=note
+        )
+    finally:
+        for path in notes:
+            orphans.forget(path)
     if run_as and outcome.exit_code is None and outcome.status == "failed":
         hint = (
             f"{outcome.error} (the user '{run_as.name}' must be able to reach {argv[0]} "
@@ -129,26 +139,13 @@ def child_environment(spec: ScriptSpec, env: Environment, workdir: Path) -> dict
     return variables
 
 
-def choose_run_as(name: str | None, on_output: OnOutput) -> RunAs | None:
-    """The user to switch to, or None to run as the worker's own user."""
-    if not name:
-        return None
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        raise EnvironmentFailed(
-            "failed", f"RUN_SCRIPTS_AS names the user '{name}', who does not exist on this worker."
-        ) from None
-    if entry.pw_uid == os.geteuid():
-        return None
-    if os.geteuid() != 0:
+def _announce_run_as(name: str | None, on_output: OnOutput) -> None:
+    if name and os.geteuid() != 0 and pwd.getpwuid(os.geteuid()).pw_name != name:
         on_output(
             "system",
             f"RUN_SCRIPTS_AS={name} is ignored: the worker does not run as root, so the script "
             "runs as the worker's own user",
         )
-        return None
-    return RunAs(name, entry.pw_uid, entry.pw_gid)
 
 
 @contextlib.contextmanager

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from etlfabric.db import sync_tenant_session, tenant_session
 from etlfabric.errors import Invalid
@@ -142,13 +143,33 @@ class LogWriter:
             self._last_flush = time.monotonic()
             try:
                 with sync_tenant_session(self.org_id) as session:
-                    session.execute(insert(RunLog), [{"run_id": self.run_id, **r} for r in rows])
+                    self._insert(session, rows)
             except Exception:  # keep them for the next flush; the database may be back by then
                 log.exception("storing %d log lines of run %s failed", len(rows), self.run_id)
                 with self._lock:
                     self._buffer = rows + self._buffer
                 return
             self._publish(rows)
+
+    def _insert(self, session: Session, rows: list[dict]) -> None:
+        session.execute(insert(RunLog), [{"run_id": self.run_id, **row} for row in rows])
+
+    def stop(self) -> list[dict]:
+        """Stop the timer and hand over the lines not stored yet, to be stored with the final
+        status in one transaction (`store_with`)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        with self._flushing, self._lock:
+            rows, self._buffer = self._buffer, []
+        return rows
+
+    def store_with(self, session: Session, rows: list[dict]) -> None:
+        """Store `rows` in `session`'s transaction; they are published once it commits."""
+        if rows:
+            self._insert(session, rows)
+            events.after_commit(session, lambda: self._publish(rows))
 
     def _publish(self, rows: list[dict]) -> None:
         lines = [{**row, "ts": row["ts"].isoformat()} for row in rows]

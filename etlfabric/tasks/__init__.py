@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from etlfabric.config import get_settings
 
@@ -31,7 +31,7 @@ def make_celery() -> Celery:
         accept_content=["json"],
         task_default_queue="default",
         worker_hijack_root_logger=False,
-        worker_send_task_events=True,
+        worker_send_task_events=False,
         timezone="UTC",
     )
     return app
@@ -41,12 +41,24 @@ celery_app = make_celery()
 app = celery_app  # `celery -A etlfabric.tasks` looks for `app` or `celery`
 
 
+@worker_init.connect
+def _protect_the_worker(**_) -> None:
+    """The worker's memory and environment hold the platform's secrets: not readable through
+    /proc by a script running as the same user (workers not running as root)."""
+    from etlfabric.runners.script import protect_worker_process
+
+    protect_worker_process()
+
+
 @worker_process_init.connect
 def _fresh_engines_in_child(**_) -> None:
-    """Pooled connections must not cross a fork."""
+    """Pooled connections must not cross a fork. A new child also kills what the runs of a dead
+    child left running (Celery replaces a killed child at once)."""
     from etlfabric import db
+    from etlfabric.runners import orphans
 
     for engine in db._sync_engines.values():
         engine.dispose(close=False)
     db._sync_engines.clear()
     db._async_engines.clear()
+    orphans.sweep(get_settings().data_dir)

@@ -145,7 +145,9 @@ class RunWatch:
 
     def _loop(self) -> None:
         pubsub = self._subscribe()
-        next_beat = 0.0
+        # The claim set the first heartbeat; one check soon after catches a cancel sent before
+        # the subscription above, then one every `every` seconds.
+        next_beat = time.monotonic() + min(1.0, self.every)
         try:
             while not self._stop.is_set():
                 if time.monotonic() >= next_beat:
@@ -188,9 +190,8 @@ class RunWatch:
             self._cancel.set()
 
 
-def perform(org_id: int, run_id: int, work: Work) -> Outcome:
-    """Do the work with a log writer and a watch; an unexpected error becomes a failed outcome."""
-    writer = LogWriter(org_id=org_id, run_id=run_id, secrets=work.secrets).start()
+def perform(org_id: int, run_id: int, work: Work, writer: LogWriter) -> Outcome:
+    """Do the work with the log writer and a watch; an unexpected error becomes a failed outcome."""
     watch = RunWatch(org_id, run_id).start()
     started = time.monotonic()
     try:
@@ -203,14 +204,17 @@ def perform(org_id: int, run_id: int, work: Work) -> Outcome:
         return Outcome(None, "failed", message, elapsed_ms, None, None)
     finally:
         watch.stop()
-        writer.close()  # every line is stored before the final status says the run ended
 
 
-def record(org_id: int, run_id: int, work: Work, outcome: Outcome) -> None:
-    """The final status; retried briefly, since otherwise the reaper fails a run that finished."""
+def record(org_id: int, run_id: int, work: Work, outcome: Outcome, writer: LogWriter) -> None:
+    """The last log lines and the final status in one transaction, so every line is stored
+    before the status says the run ended; retried briefly, since otherwise the reaper fails a
+    run that finished."""
+    rest = writer.stop()
     for attempt in range(1, FINISH_ATTEMPTS + 1):
         try:
             with sync_tenant_session(org_id) as session:
+                writer.store_with(session, rest)
                 runs.finish_run(
                     session,
                     org_id=org_id,
@@ -238,6 +242,7 @@ def execute_run(self, org_id: int, run_id: int) -> str:
     work = claim(org_id, run_id, worker)
     if work is None:
         return "not claimed"
-    outcome = perform(org_id, run_id, work)
-    record(org_id, run_id, work, outcome)
+    writer = LogWriter(org_id=org_id, run_id=run_id, secrets=work.secrets).start()
+    outcome = perform(org_id, run_id, work, writer)
+    record(org_id, run_id, work, outcome, writer)
     return outcome.status

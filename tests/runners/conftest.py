@@ -5,7 +5,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,9 +59,12 @@ def spec(**fields) -> ScriptSpec:
 
 
 @pytest.fixture(scope="session")
-def shared_data_dir(tmp_path_factory) -> Path:
-    """One data dir for the runner tests: the uv cache stays warm from test to test."""
-    return tmp_path_factory.mktemp("runner-data")
+def shared_data_dir() -> Iterator[Path]:
+    """One data dir for the runner tests: the uv cache stays warm from test to test. Not under
+    pytest's tmp (a 0700 folder): scripts run as an unprivileged user must reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="etlfabric-runner-data-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import signal
 import time
 from datetime import timedelta
 
+import psutil
 import pytest
 
 from etlfabric.models import RunStatus
@@ -30,20 +31,32 @@ pytestmark = pytest.mark.slow
 ENDED = ("succeeded", "failed", "timed_out", "cancelled")
 # Longer than a heartbeat (5 s), far shorter than the real 60 s: the tests need not wait that long.
 SHORT_STALENESS = timedelta(seconds=8)
-# Prints the pid of the worker process that runs it, then works for a while.
+# Prints the pid of the worker process that runs it and its own, then works for a while.
 REPORTS_ITS_WORKER = (
-    "import os, time\nprint('worker', os.getppid(), flush=True)\n"
+    "import os, time\nprint('worker', os.getppid(), os.getpid(), flush=True)\n"
     "for _ in range(150):\n    time.sleep(0.2)\n"
 )
 
 
-def worker_pid_from_log(org_id: int, run_id: int) -> int:
+def pids_from_log(org_id: int, run_id: int) -> tuple[int, int]:
+    """(the worker process running the script, the script's own process)."""
     line = wait_for(
         lambda: next((t for t in log_texts(org_id, run_id) if t.startswith("worker ")), None),
         60,
         "the script to report its worker",
     )
-    return int(line.split()[1])
+    return int(line.split()[1]), int(line.split()[2])
+
+
+def worker_pid_from_log(org_id: int, run_id: int) -> int:
+    return pids_from_log(org_id, run_id)[0]
+
+
+def gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def reap_until_ended(org_id: int, run_id: int, timeout: float = 90):
@@ -60,10 +73,12 @@ async def test_kill_9_of_a_worker_child_fails_the_run_as_worker_lost(tmp_path):
     script = await make_script(owner.org_id, content=REPORTS_ITS_WORKER)
     with worker(tmp_path, "child-killed", concurrency=1) as process:
         run = await start(owner, script)
-        child = worker_pid_from_log(owner.org_id, run.id)
+        child, script_pid = pids_from_log(owner.org_id, run.id)
         assert child in worker_children(process)
         killed = time.monotonic()
         os.kill(child, signal.SIGKILL)
+        # The child Celery starts in its place kills the orphaned script.
+        wait_for(lambda: gone(script_pid), 15, "the orphaned script to be stopped")
         lost = reap_until_ended(owner.org_id, run.id)
         assert time.monotonic() - killed < 90
         assert lost.status is RunStatus.failed and lost.error.startswith("Worker lost")
@@ -74,12 +89,30 @@ async def test_kill_9_of_a_worker_child_fails_the_run_as_worker_lost(tmp_path):
     assert queued_messages() == 0
 
 
-async def test_a_script_that_kills_its_worker_every_time_fails_after_its_attempts(tmp_path):
+KILLS_ITS_WORKER = "import os\nprint('bye', flush=True)\nos.kill(os.getppid(), 9)\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a root worker")
+async def test_a_script_run_as_the_run_user_cannot_kill_its_worker(tmp_path):
     _, _, owner = await make_owned_org()
-    script = await make_script(
-        owner.org_id,
-        content="import os\nprint('bye', flush=True)\nos.kill(os.getppid(), 9)\n",
-    )
+    script = await make_script(owner.org_id, content=KILLS_ITS_WORKER)
+    with worker(tmp_path, "cannot-kill", concurrency=1) as process:
+        children = worker_children(process)
+        run = await start(owner, script)
+        ended = wait_status(owner.org_id, run.id, ENDED, 60)
+        assert ended.status is RunStatus.failed and ended.attempt == 1
+        assert any("PermissionError" in text for text in log_texts(owner.org_id, run.id))
+        assert worker_children(process) == children, "the worker child lives on"
+
+
+async def test_a_script_that_kills_its_worker_every_time_fails_after_its_attempts(
+    tmp_path, monkeypatch
+):
+    """Scripts run as the worker's own user here (RUN_SCRIPTS_AS=root on a root worker, or any
+    worker not running as root), so a script can kill its worker."""
+    monkeypatch.setenv("RUN_SCRIPTS_AS", "root")
+    _, _, owner = await make_owned_org()
+    script = await make_script(owner.org_id, content=KILLS_ITS_WORKER)
     with worker(tmp_path, "suicidal", concurrency=1):
         run = await start(owner, script, max_attempts=3)
         deadline = time.monotonic() + 240

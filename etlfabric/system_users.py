@@ -1,0 +1,76 @@
+"""Unprivileged system users the platform runs things as (PostgreSQL in the devstack, scripts),
+and whether such a user can reach a path."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+USERADD_EXISTS = 9
+
+
+@dataclass(frozen=True)
+class RunAs:
+    uid: int
+    gid: int
+    name: str
+    groups: tuple[int, ...]
+
+    def popen_kwargs(self) -> dict:
+        if self.uid == os.geteuid():
+            return {}
+        return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
+
+
+def run_as(entry: pwd.struct_passwd) -> RunAs:
+    groups = tuple(os.getgrouplist(entry.pw_name, entry.pw_gid))
+    return RunAs(entry.pw_uid, entry.pw_gid, entry.pw_name, groups)
+
+
+def named(name: str) -> RunAs | None:
+    try:
+        return run_as(pwd.getpwnam(name))
+    except KeyError:
+        return None
+
+
+def create_system_user(name: str) -> str | None:
+    """Create a system user with no home and no login shell: None when done (or it exists
+    already, say made by another process at the same moment), else why it failed."""
+    useradd = shutil.which("useradd") or shutil.which("/usr/sbin/useradd")
+    if not useradd:
+        return "useradd is not installed"
+    command = [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent"]
+    command += ["--shell", "/usr/sbin/nologin", name]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode in (0, USERADD_EXISTS):
+        return None
+    return result.stderr.strip() or f"useradd exited with {result.returncode}"
+
+
+def _allowed(path: Path, user: RunAs, bits: int) -> bool:
+    info = path.stat()
+    if info.st_uid == user.uid:
+        mode = (info.st_mode & stat.S_IRWXU) >> 6
+    elif info.st_gid in user.groups:
+        mode = (info.st_mode & stat.S_IRWXG) >> 3
+    else:
+        mode = info.st_mode & stat.S_IRWXO
+    return mode & bits == bits
+
+
+def blocked_by(path: Path, user: RunAs, bits: int = 1) -> Path | None:
+    """The first directory on the way to `path` (or `path` itself) that `user` cannot use
+    (bits: 1 execute/enter, 4 read)."""
+    if user.uid == 0:
+        return None
+    path = path.absolute()
+    for ancestor in reversed(path.parents):
+        if not _allowed(ancestor, user, 1):
+            return ancestor
+    return None if _allowed(path, user, bits) else path
