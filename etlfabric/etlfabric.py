@@ -8,10 +8,19 @@ import reflex as rx
 from etlfabric.api.app import build_api
 from etlfabric.ui.pages import (
     audit,
+    connection_editor,
+    connections,
+    dependencies,
+    flow_view,
     home,
     invite,
+    pipeline_detail,
+    pipeline_editor,
+    pipelines,
     run_detail,
     runs,
+    schedule_editor,
+    schedules,
     script_editor,
     scripts,
     settings,
@@ -19,8 +28,30 @@ from etlfabric.ui.pages import (
     sign_up,
 )
 
-PAGES = (home, sign_in, sign_up, audit, settings, invite, scripts, script_editor, runs, run_detail)
+PAGES = (
+    home,
+    sign_in,
+    sign_up,
+    audit,
+    settings,
+    invite,
+    scripts,
+    script_editor,
+    runs,
+    run_detail,
+    schedules,
+    schedule_editor,
+    dependencies,
+    flow_view,
+    connections,
+    connection_editor,
+    pipelines,
+    pipeline_editor,
+    pipeline_detail,
+)
 
 app = rx.App(api_transformer=build_api())
 for page in PAGES:
-    app.add_page(page.page, route=page.ROUTE, title=page.TITLE, on_load=page.ON_LOAD)
+    # A page may answer on several routes (the pipeline editor: new, and edit of one).
+    for route in getattr(page, "ROUTES", (page.ROUTE,)):
+        app.add_page(page.page, route=route, title=page.TITLE, on_load=page.ON_LOAD)

@@ -32,6 +32,35 @@ def restore_environment():
     reset_settings()
 
 
+@pytest.fixture(scope="module")
+def celery_worker(request, tmp_path_factory):
+    """A real Celery worker with two slots for the tests of one module, stopped after them."""
+    from tests.run_factories import worker
+
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
+    with worker(tmp_path_factory.mktemp(name), name, concurrency=2) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def source_db():
+    """A throwaway PostgreSQL database for a module's pipelines to read from; its name."""
+    from tests.pipeline_factories import source_database
+
+    with source_database() as name:
+        yield name
+
+
+@pytest.fixture
+def clean_queues():
+    """Empty Celery queues and forget which queues workers serve; opt in with usefixtures (not
+    beside a module-scoped worker: it would forget that worker's queues too)."""
+    from etlfabric.services import run_events
+
+    run_events.sync_redis().flushdb()
+    run_events.forget_served_queues()
+
+
 @pytest.fixture(scope="session")
 async def async_engine_cleanup():
     yield

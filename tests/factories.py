@@ -52,3 +52,25 @@ async def make_owned_org():
         owner,
         Principal(org_id=org.id, role=Role.owner, user_id=owner.id, label=owner.email),
     )
+
+
+async def call(function, principal, **kwargs):
+    """A service function called as `principal` in its organisation's tenant session."""
+    from etlfabric.db import tenant_session
+
+    async with tenant_session(principal.org_id) as session:
+        return await function(session=session, principal=principal, **kwargs)
+
+
+async def audit_rows(principal, resource_type: str, resource_id=None) -> list:
+    """The organisation's audit rows about one kind of thing (or one of them), oldest first."""
+    from sqlalchemy import select
+
+    from etlfabric.db import tenant_session
+    from etlfabric.models import AuditLog
+
+    query = select(AuditLog).where(AuditLog.resource_type == resource_type)
+    if resource_id is not None:
+        query = query.where(AuditLog.resource_id == str(resource_id))
+    async with tenant_session(principal.org_id) as session:
+        return list(await session.scalars(query.order_by(AuditLog.id)))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from etlfabric.crypto import encrypt_json
 from etlfabric.db import sync_tenant_session, tenant_session
 from etlfabric.models import Run, RunLog, RunStatus, Script, ScriptType, TargetType, Trigger
-from etlfabric.services import run_events, runs
+from etlfabric.services import run_events, run_starts
 from etlfabric.services.permissions import Principal
 
 _numbers = itertools.count(1)
@@ -47,7 +47,7 @@ async def make_script(
 
 async def start(principal: Principal, script: Script, **options) -> Run:
     async with tenant_session(principal.org_id) as session:
-        return await runs.start_run(
+        return await run_starts.start_run(
             session=session,
             principal=principal,
             target_type=TargetType.script,

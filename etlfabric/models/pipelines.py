@@ -34,3 +34,5 @@ class Pipeline(Timestamps, TenantBase):
     filters: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
     batch_size: Mapped[int | None] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
+    # Column names left out of data previews and exports (e.g. personal data).
+    sensitive_columns: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")

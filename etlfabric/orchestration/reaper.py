@@ -23,7 +23,7 @@ from etlfabric.db import sync_platform_session, sync_tenant_session
 from etlfabric.errors import NotFound
 from etlfabric.models import Organization
 from etlfabric.runners import environments
-from etlfabric.services import run_sweeps, runs
+from etlfabric.services import flow_runs, run_sweeps, runs
 
 log = logging.getLogger("etlfabric.reaper")
 
@@ -84,6 +84,7 @@ def fail_lost_runs(*, stale_after: timedelta = runs.STALE_AFTER) -> int:
 def resend_unclaimed(*, older_than: timedelta = run_sweeps.UNCLAIMED_AFTER) -> int:
     def sweep(org_id: int, _: int) -> int:
         with sync_tenant_session(org_id) as session:
+            flow_runs.advance_stalled(session, org_id)  # a safety net: flows left with no run
             return run_sweeps.resend_unclaimed(session, org_id=org_id, older_than=older_than)
 
     return _each_organisation(sweep, "re-sending unclaimed runs")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from etlfabric.crypto import encrypt
 from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import Membership, Organization, Role, User
-from etlfabric.services import tenancy
+from etlfabric.services import connections, tenancy
 from etlfabric.services.naming import require_text, slugify, unique_name
 
 
@@ -61,6 +61,7 @@ async def create_organization(
     await session.run_sync(
         lambda sync: tenancy.provision(sync.connection(), org.id, workload_password, data_schemas)
     )
+    await connections.ensure_warehouse(session, org.id)
     if owner is not None:
         session.add(Membership(org_id=org.id, user_id=owner.id, role=Role.owner))
         await session.flush()

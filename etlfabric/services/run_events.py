@@ -34,13 +34,19 @@ _PENDING = "etlfabric.after_commit"
 
 
 def after_commit(session: Session | AsyncSession, action: Callable[[], None]) -> None:
-    """Run `action()` after this session's transaction commits; drop it if it rolls back."""
+    """Run `action()` after this session's outermost transaction commits; drop it if that rolls
+    back. Savepoints neither run nor drop anything: SQLAlchemy signals their release as a commit
+    (which would send a run before its row is visible), and an action registered inside a savepoint
+    that rolls back still runs at the outer commit (a message for a run that is not there is
+    harmless: the worker finds nothing to claim)."""
     sync_session = session.sync_session if isinstance(session, AsyncSession) else session
     sync_session.info.setdefault(_PENDING, []).append(action)
 
 
 @event.listens_for(Session, "after_commit")
 def _run_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
     for action in session.info.pop(_PENDING, []):
         try:
             action()
@@ -50,7 +56,8 @@ def _run_pending(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    if not session.in_nested_transaction():
+        session.info.pop(_PENDING, None)
 
 
 def send_run(org_id: int, run_id: int, queue: str = DEFAULT_QUEUE) -> None:

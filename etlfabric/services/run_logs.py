@@ -9,7 +9,8 @@ published. When the run ends, runs.py publishes the end marker `{"end": true, "s
 the same channel after the final status commits.
 
 Reading: `read_lines(after_seq=N)` pages from the database; `done` is true once the run has ended
-and the page reached the last line. A live viewer (UI or SSE) uses `follow`:
+and the page reached the last line. `read_tail` gives the last lines (a long log opens at its end)
+and `read_before(before_seq=N)` pages backwards from there. A live viewer (UI or SSE) uses `follow`:
 
     async for lines in run_logs.follow(principal=principal, run_id=run_id, after_seq=last_seq):
         show(lines); last_seq = lines[-1].seq       # the loop ends when the run has ended
@@ -182,6 +183,8 @@ class LogWriter:
         while not self._stop.is_set():
             self._wake.wait(self._flush_seconds)
             self._wake.clear()
+            if self._stop.is_set():
+                return  # close() or stop() stores what is left
             self.flush()
 
     def close(self) -> None:
@@ -217,6 +220,35 @@ async def read_lines(
     )
     lines = [LogLine(*row) for row in rows]
     return lines, run.status in runs.TERMINAL and len(lines) < limit
+
+
+async def read_tail(
+    *, session: AsyncSession, principal: Principal, run_id: int, limit: int = PAGE_LINES
+) -> tuple[list[LogLine], int]:
+    """The last `limit` lines in order, and the seq a live follow resumes after (0: none yet).
+
+    A page opens a long log here instead of streaming it from line 1."""
+    lines = await read_before(session=session, principal=principal, run_id=run_id, limit=limit)
+    return lines, lines[-1].seq if lines else 0
+
+
+async def read_before(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    run_id: int,
+    before_seq: int | None = None,
+    limit: int = PAGE_LINES,
+) -> list[LogLine]:
+    """The `limit` lines just before `before_seq` (default: the end), in order: paging back."""
+    if not 1 <= limit <= MAX_PAGE_LINES:
+        raise Invalid("limit", f"Choose between 1 and {MAX_PAGE_LINES} lines.")
+    await runs.get_run(session=session, principal=principal, run_id=run_id)
+    query = select(RunLog.seq, RunLog.ts, RunLog.stream, RunLog.text).where(RunLog.run_id == run_id)
+    if before_seq is not None:
+        query = query.where(RunLog.seq < before_seq)
+    rows = await session.execute(query.order_by(RunLog.seq.desc()).limit(limit))
+    return [LogLine(*row) for row in reversed(rows.all())]
 
 
 def _published(message: dict | None) -> list[LogLine] | None:

@@ -143,7 +143,7 @@ async def list_runs(
 # --- export -----------------------------------------------------------------------------------
 
 
-def _cell(value):
+def safe_cell(value):
     """A safe cell: enums as text, times in UTC, no text a spreadsheet would run as a formula."""
     if isinstance(value, enum.Enum):
         value = value.value
@@ -160,7 +160,7 @@ async def export_rows(
     """The header and up to MAX_EXPORT_ROWS rows of the filtered, sorted list."""
     require(principal, "resources.read")
     runs = await session.scalars(_ordered(_filtered(filters), sort).limit(MAX_EXPORT_ROWS))
-    body = [[_cell(getattr(run, name)) for name in EXPORT_COLUMNS] for run in runs]
+    body = [[safe_cell(getattr(run, name)) for name in EXPORT_COLUMNS] for run in runs]
     return [list(EXPORT_COLUMNS), *body]
 
 
@@ -172,13 +172,16 @@ def to_csv(rows: list[list]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
 
 
-def to_xlsx(rows: list[list]) -> bytes:
+def to_xlsx(rows: list[list], sheet_name: str = "Runs") -> bytes:
+    """One sheet (Excel allows 31 characters in its name); control characters, which Excel
+    refuses, are dropped from text."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Runs")
+    sheet = workbook.create_sheet(sheet_name[:31])
     for row in rows:
-        sheet.append(row)
+        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -32,6 +32,7 @@ def resend_unclaimed(
     due = session.execute(
         select(Run.id, Run.queue, sends.label("sends"), func.now().label("now"))
         .where(Run.status == RunStatus.queued, Run.queued_at < func.now() - older_than)
+        .where(Run.not_before.is_(None))  # held runs were never sent; the scheduler sends them
         .where(last_sent < func.now() - wait)
         .order_by(Run.queued_at)
         .limit(batch)

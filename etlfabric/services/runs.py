@@ -12,7 +12,6 @@ processes that call it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,9 +20,9 @@ from sqlalchemy import BigInteger, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from etlfabric.errors import Conflict, Invalid, NotFound
-from etlfabric.models import Run, RunStatus, Script, ScriptType, TargetType, Trigger
-from etlfabric.services import audit
+from etlfabric.errors import Conflict, NotFound
+from etlfabric.models import Run, RunStatus, Trigger
+from etlfabric.services import audit, flow_runs, schedule_runs
 from etlfabric.services import run_events as events
 from etlfabric.services.permissions import Principal, require
 
@@ -101,84 +100,6 @@ async def get_run(*, session: AsyncSession, principal: Principal, run_id: int) -
     return run
 
 
-async def _route(session: AsyncSession, target_type: TargetType, target_id: int, queue: str):
-    """(queue, current name or None) for a target; batch scripts go to the Windows queue."""
-    if target_type is not TargetType.script:
-        return queue, None
-    query = select(Script.type, Script.name).where(Script.id == target_id)
-    found = (await session.execute(query.where(Script.deleted_at.is_(None)))).first()
-    if found is None:
-        raise NotFound("Script not found.")
-    return (events.WINDOWS_QUEUE if found.type is ScriptType.batch else queue), found.name
-
-
-async def start_run(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    target_type: TargetType,
-    target_id: int,
-    target_name: str,
-    trigger: Trigger,
-    payload: dict | None = None,
-    max_attempts: int = 1,
-    queue: str = events.DEFAULT_QUEUE,
-    flow_id: int | None = None,
-) -> Run:
-    """Insert a queued run; its Celery message is sent once `session` commits (never on rollback).
-
-    A run for a queue no live worker consumes is created `failed` at once, with that reason."""
-    require(principal, "runs.start")
-    if not 1 <= max_attempts <= MAX_ATTEMPTS:
-        raise Invalid("max_attempts", f"Choose between 1 and {MAX_ATTEMPTS} attempts.")
-    queue, current_name = await _route(session, TargetType(target_type), target_id, queue)
-    run = Run(
-        target_type=target_type,
-        target_id=target_id,
-        target_name=(current_name or target_name or "")[:200],
-        trigger=trigger,
-        triggered_by_id=principal.user_id,
-        payload=payload,
-        max_attempts=max_attempts,
-        queue=queue,
-        flow_id=flow_id,
-    )
-    if refusal := await asyncio.to_thread(events.queue_refusal, queue):
-        run.status, run.error, run.finished_at = S.failed, refusal, datetime.now(UTC)
-    session.add(run)
-    await session.flush()
-    await audit.record(
-        session=session,
-        principal=principal,
-        action="run.start",
-        resource_type="run",
-        resource_id=run.id,
-        new={"target": f"{run.target_type}:{run.target_id}", "trigger": str(trigger)},
-    )
-    if run.status is S.queued:
-        events.enqueue_after_commit(session, org_id=principal.org_id, run_id=run.id, queue=queue)
-    else:
-        events.publish_end_after_commit(
-            session, org_id=principal.org_id, run_id=run.id, status=run.status.value
-        )
-    return run
-
-
-async def rerun(*, session: AsyncSession, principal: Principal, run_id: int) -> Run:
-    """A new manual run of the same target with the same payload and attempts."""
-    old = await get_run(session=session, principal=principal, run_id=run_id)
-    return await start_run(
-        session=session,
-        principal=principal,
-        target_type=old.target_type,
-        target_id=old.target_id,
-        target_name=old.target_name,
-        trigger=Trigger.manual,
-        payload=old.payload,
-        max_attempts=old.max_attempts,
-    )
-
-
 async def request_cancel(*, session: AsyncSession, principal: Principal, run_id: int) -> Run:
     """A queued run is cancelled at once; a running one is asked to stop (the worker kills it
     within 2 s and records `cancelled`). Conflict if the run has already finished."""
@@ -186,12 +107,9 @@ async def request_cancel(*, session: AsyncSession, principal: Principal, run_id:
     org_id, who = principal.org_id, principal.label or "a user"
     run = await get_run(session=session, principal=principal, run_id=run_id)
     if run.status is S.queued:
-        stop = _move(run_id, S.cancelled, finished_at=func.now(), error=f"Cancelled by {who}.")
-        if run := (await session.scalars(stop)).one_or_none():
-            events.publish_end_after_commit(
-                session, org_id=org_id, run_id=run_id, status="cancelled"
-            )
-        else:  # claimed meanwhile: ask its worker instead
+        reason = f"Cancelled by {who}."
+        run = await session.run_sync(lambda sync: cancel_queued(sync, org_id, run_id, reason))
+        if run is None:  # claimed meanwhile: ask its worker instead
             run = await get_run(session=session, principal=principal, run_id=run_id)
     if run.status is S.running:  # asked again: the notice is sent again, the first time is kept
         ask = (
@@ -287,10 +205,12 @@ def finish_run(
     peak_memory_mb: float | None = None,
     cpu_time_ms: int | None = None,
     rows_loaded: int | None = None,
+    details: dict | None = None,
     release_target: bool = False,
 ) -> Run | None:
     """running → a final status; retries a failure while attempts remain. None when the run had
-    already ended elsewhere (the reaper gave it up). `release_target`: send the oldest run of the
+    already ended elsewhere (the reaper gave it up). `details` (what the work reports: rows per
+    table, load ids...) are merged into the run's. `release_target`: send the oldest run of the
     same target that waits for a free slot (targets with a concurrent-run limit)."""
     new = RunStatus(status)
     current = session.get(Run, run_id)
@@ -309,6 +229,7 @@ def finish_run(
             peak_memory_mb=peak_memory_mb,
             cpu_time_ms=cpu_time_ms,
             rows_loaded=rows_loaded,
+            **({"details": Run.details.concat(details)} if details else {}),
         )
     ).one_or_none()
     if run is None:
@@ -317,15 +238,38 @@ def finish_run(
     return run
 
 
+def cancel_queued(session: Session, org_id: int, run_id: int, reason: str) -> Run | None:
+    """queued → cancelled with `reason`, and what follows any end (its flow goes on without it);
+    None when the run is no longer queued."""
+    stop = _move(run_id, S.cancelled, finished_at=func.now(), error=reason)
+    stop = stop.where(Run.status == S.queued)
+    if (run := session.scalars(stop).one_or_none()) is not None:
+        _after_end(session, org_id, run, retry=False, release_target=False)
+    return run
+
+
+def skip_queued(session: Session, org_id: int, run_id: int, reason: str) -> Run | None:
+    """queued → skipped with `reason` (e.g. its source cools down after a 503); None when the
+    run is no longer queued."""
+    stop = _move(run_id, S.skipped, finished_at=func.now(), error=reason)
+    stop = stop.where(Run.status == S.queued)
+    if (run := session.scalars(stop).one_or_none()) is not None:
+        _after_end(session, org_id, run, retry=False, release_target=False)
+    return run
+
+
 def _after_end(session: Session, org_id: int, run: Run, *, retry: bool, release_target: bool):
     if release_target:  # before the retry exists: that one is sent on its own
         _send_next_waiting(session, org_id, run)
     if retry:
         _retry(session, org_id, run)
+    flow_runs.after_run_end(session, org_id, run, retry=retry)
+    schedule_runs.after_run_end(session, org_id, run, retry=retry)
     events.publish_end_after_commit(session, org_id=org_id, run_id=run.id, status=run.status.value)
 
 
 def _retry(session: Session, org_id: int, run: Run) -> Run:
+    delay = schedule_runs.retry_delay(session, run)  # a scheduled run backs off; others go at once
     again = Run(
         target_type=run.target_type,
         target_id=run.target_id,
@@ -339,11 +283,13 @@ def _retry(session: Session, org_id: int, run: Run) -> Run:
         max_attempts=run.max_attempts,
         queue=run.queue,
         payload=run.payload,
+        not_before=None if delay is None else datetime.now(UTC) + delay,
     )
     session.add(again)
     session.flush()
     run.details = {**(run.details or {}), "retried_as": again.id}
-    events.enqueue_after_commit(session, org_id=org_id, run_id=again.id, queue=again.queue)
+    if delay is None:  # a delayed retry is sent by the scheduler's leader when it is due
+        events.enqueue_after_commit(session, org_id=org_id, run_id=again.id, queue=again.queue)
     return again
 
 
@@ -354,6 +300,7 @@ def _send_next_waiting(session: Session, org_id: int, run: Run) -> None:
             Run.target_type == run.target_type,
             Run.target_id == run.target_id,
             Run.status == S.queued,
+            Run.not_before.is_(None),  # a held run (delayed retry, queued fire) waits its turn
         )
         .order_by(Run.queued_at, Run.id)
         .limit(1)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from etlfabric import crypto
 from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import Run, Script, ScriptType, ScriptVersion, TargetType, Trigger
-from etlfabric.services import audit, folders, runs, script_env, script_names
+from etlfabric.services import audit, dependencies, folders, run_starts, script_env, script_names
 from etlfabric.services import script_checks as checks
 from etlfabric.services.permissions import Principal, require
 
@@ -324,10 +324,16 @@ async def list_scripts(
 
 
 async def delete(*, session: AsyncSession, principal: Principal, script_id: int) -> None:
-    """Soft delete; its versions and runs stay, its safe name becomes free."""
+    """Soft delete; its versions and runs stay, its safe name becomes free, its dependency
+    edges go (a deleted target can neither wait for nor start anything)."""
     require(principal, "resources.write")
     script = await load(session, script_id, for_update=True)
     old = {"name": script.name, "safe_name": script.safe_name, "folder_id": script.folder_id}
+    edges = await dependencies.remove_target_edges(
+        session, principal.org_id, TargetType.script, script.id
+    )
+    if edges:
+        old["dependencies"] = edges
     script.deleted_at = script.updated_at = datetime.now(UTC)
     script.safe_name = f"{script.safe_name}~deleted-{script.id}"
     await session.flush()
@@ -381,7 +387,7 @@ async def run(
     script = await load(session, script_id)
     if not script.enabled:
         raise Conflict(f"Script '{script.name}' is disabled; enable it before running it.")
-    return await runs.start_run(
+    return await run_starts.start_run(
         session=session,
         principal=principal,
         target_type=TargetType.script,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from celery import Celery
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_ready
 
 from etlfabric.config import get_settings
 
@@ -48,6 +52,23 @@ def _protect_the_worker(**_) -> None:
     from etlfabric.runners.script import protect_worker_process
 
     protect_worker_process()
+
+
+@worker_ready.connect
+def _prune_environments_here(**_) -> None:
+    """Script environments live on each worker's machine: each worker prunes its own, now and
+    then (safe beside builds, runs and other workers: environments in use are locked)."""
+    from etlfabric.orchestration import reaper
+
+    def loop() -> None:
+        while True:
+            try:
+                reaper.prune_environments()
+            except Exception:  # a full disk or a vanished folder must not stop the loop
+                logging.getLogger("etlfabric.tasks").warning("pruning failed", exc_info=True)
+            time.sleep(reaper.PRUNE_SWEEP_SECONDS)
+
+    threading.Thread(target=loop, daemon=True, name="environment-prune").start()
 
 
 @worker_process_init.connect

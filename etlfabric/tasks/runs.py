@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from etlfabric.db import sync_tenant_session
 from etlfabric.errors import ConfigError, DomainError, NotFound
-from etlfabric.models import Run, RunStatus, Script, TargetType
+from etlfabric.models import Run, RunStatus, Schedule, Script, TargetType
+from etlfabric.pipelines.executor import prepare_pipeline
 from etlfabric.runners.process import Limits, OnOutput, Outcome, ShouldCancel
 from etlfabric.runners.script import ScriptSpec, run_script
 from etlfabric.services import run_events, runs, script_env
@@ -44,6 +45,15 @@ class Work:
     concurrency_limit: int | None = None  # runs of the same target allowed at once
 
 
+def run_timeout(session: Session, run: Run, target_timeout: int) -> int:
+    """The schedule's timeout, when the run came from a schedule that sets one; else the
+    target's own."""
+    if run.schedule_id is None:
+        return target_timeout
+    query = select(Schedule.timeout_seconds).where(Schedule.id == run.schedule_id)
+    return session.scalar(query) or target_timeout
+
+
 def prepare_script(session: Session, org_id: int, run: Run) -> Work:
     script = session.scalar(
         select(Script).where(Script.id == run.target_id, Script.deleted_at.is_(None))
@@ -59,7 +69,7 @@ def prepare_script(session: Session, org_id: int, run: Run) -> Work:
         content=script.content,
         requirements=script.requirements,
         env_vars={str(k): str(v) for k, v in env_vars.items()},
-        timeout_seconds=script.timeout_seconds,
+        timeout_seconds=run_timeout(session, run, script.timeout_seconds),
         limits=Limits(memory_mb=script.memory_limit_mb, cpu_seconds=script.cpu_limit_seconds),
         payload=None if run.payload is None else json.dumps(run.payload),
     )
@@ -75,6 +85,7 @@ def prepare_script(session: Session, org_id: int, run: Run) -> Work:
 # target type -> prepare(session, org_id, run) -> Work; a DomainError when the target is unusable
 EXECUTORS: dict[TargetType, Callable[[Session, int, Run], Work]] = {
     TargetType.script: prepare_script,
+    TargetType.pipeline: prepare_pipeline,
 }
 
 
@@ -225,6 +236,8 @@ def record(org_id: int, run_id: int, work: Work, outcome: Outcome, writer: LogWr
                     duration_ms=outcome.duration_ms,
                     peak_memory_mb=outcome.peak_memory_mb,
                     cpu_time_ms=outcome.cpu_time_ms,
+                    rows_loaded=outcome.rows_loaded,
+                    details=outcome.details,
                     release_target=work.concurrency_limit is not None,
                 )
             return

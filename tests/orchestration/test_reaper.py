@@ -12,10 +12,7 @@ from etlfabric.services import run_events, run_sweeps, runs
 from tests.factories import make_owned_org
 from tests.run_factories import load, make_script, queued_messages, sent_messages, start
 
-
-@pytest.fixture(autouse=True)
-def clean_queues():
-    run_events.sync_redis().flushdb()
+pytestmark = pytest.mark.usefixtures("clean_queues")
 
 
 def test_the_sweeps_are_leader_jobs():

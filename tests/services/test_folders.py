@@ -5,22 +5,11 @@ from etlfabric.db import tenant_session
 from etlfabric.errors import Conflict, Invalid, NotFound, PermissionDenied
 from etlfabric.models import AuditLog
 from etlfabric.services import folders, scripts
-from tests.factories import make_member, make_owned_org
-
-
-async def call(function, principal, **kwargs):
-    async with tenant_session(principal.org_id) as session:
-        return await function(session=session, principal=principal, **kwargs)
+from tests.factories import call, make_member, make_owned_org
 
 
 def shape(nodes):
     return [(node.name, node.path, shape(node.children)) for node in nodes]
-
-
-@pytest.fixture
-async def owner():
-    _, _, principal = await make_owned_org()
-    return principal
 
 
 async def test_nested_folders_form_a_tree_with_paths(owner):

@@ -171,3 +171,43 @@ async def test_another_organisation_cannot_read_or_follow_a_log(running):
         await read(stranger, run_id)
     with pytest.raises(NotFound):
         await collect(stranger, run_id)
+
+
+async def test_a_long_log_opens_at_its_tail_pages_back_and_follows_on_without_gaps(running):
+    principal, run_id = running
+    async with tenant_session(principal.org_id) as session:
+        assert await run_logs.read_tail(
+            session=session, principal=principal, run_id=run_id, limit=10
+        ) == ([], 0), "nothing printed yet: follow from the start"
+    writer = run_logs.LogWriter(org_id=principal.org_id, run_id=run_id).start()
+    for number in range(1, 26):
+        writer.write("stdout", f"line {number}")
+    writer.flush()
+    async with tenant_session(principal.org_id) as session:
+        tail, last_seq = await run_logs.read_tail(
+            session=session, principal=principal, run_id=run_id, limit=10
+        )
+        earlier = await run_logs.read_before(
+            session=session, principal=principal, run_id=run_id, before_seq=tail[0].seq, limit=10
+        )
+        first = await run_logs.read_before(
+            session=session, principal=principal, run_id=run_id, before_seq=earlier[0].seq, limit=10
+        )
+    assert [line.seq for line in tail] == list(range(16, 26)) and last_seq == 25
+    assert [line.text for line in earlier] == [f"line {n}" for n in range(6, 16)]
+    assert [line.seq for line in first] == [1, 2, 3, 4, 5]
+    for number in range(26, 31):
+        writer.write("stdout", f"line {number}")
+    writer.close()
+    finish(principal, run_id)
+    assert await asyncio.wait_for(collect(principal, run_id, after_seq=last_seq), 10) == list(
+        range(26, 31)
+    ), "the follow from the tail's seq misses nothing and repeats nothing"
+
+
+async def test_another_organisation_cannot_read_the_tail(running):
+    principal, run_id = running
+    _, _, stranger = await make_owned_org()
+    async with tenant_session(stranger.org_id) as session:
+        with pytest.raises(NotFound):
+            await run_logs.read_tail(session=session, principal=stranger, run_id=run_id)

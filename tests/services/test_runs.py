@@ -10,7 +10,7 @@ from sqlalchemy import update
 from etlfabric.db import sync_tenant_session, tenant_session
 from etlfabric.errors import Conflict, NotFound, PermissionDenied
 from etlfabric.models import Run, RunStatus, Trigger
-from etlfabric.services import run_events, runs
+from etlfabric.services import run_events, run_starts, runs
 from tests.factories import make_member, make_owned_org
 from tests.run_factories import (
     load,
@@ -21,6 +21,7 @@ from tests.run_factories import (
     start,
 )
 
+pytestmark = pytest.mark.usefixtures("clean_queues")
 S = RunStatus
 ALLOWED = {
     (S.queued, S.running),
@@ -31,18 +32,6 @@ ALLOWED = {
     (S.running, S.timed_out),
     (S.running, S.cancelled),
 }
-
-
-@pytest.fixture(autouse=True)
-def clean_queues():
-    run_events.sync_redis().flushdb()
-    run_events.forget_served_queues()
-
-
-@pytest.fixture
-async def owner():
-    org, _, principal = await make_owned_org()
-    return principal
 
 
 def claim(principal, run_id, **options):
@@ -85,7 +74,7 @@ async def test_the_database_refuses_a_change_along_a_missing_arrow(owner):
 async def test_a_run_is_enqueued_only_after_its_transaction_commits(owner):
     script = await make_script(owner.org_id)
     async with tenant_session(owner.org_id) as session:
-        run = await runs.start_run(
+        run = await run_starts.start_run(
             session=session,
             principal=owner,
             target_type="script",
@@ -98,11 +87,29 @@ async def test_a_run_is_enqueued_only_after_its_transaction_commits(owner):
     assert sent_messages() == [[[owner.org_id, run.id], {}]], "only org_id and run_id travel"
 
 
+async def test_a_savepoint_inside_the_transaction_sends_nothing_early(owner):
+    script = await make_script(owner.org_id)
+    async with tenant_session(owner.org_id) as session:
+        async with session.begin_nested():
+            run = await run_starts.start_run(
+                session=session,
+                principal=owner,
+                target_type="script",
+                target_id=script.id,
+                target_name=script.name,
+                trigger=Trigger.manual,
+            )
+        async with session.begin_nested():  # released: not the commit of the transaction
+            pass
+        assert queued_messages() == 0, "a savepoint's release is not the commit"
+    assert sent_messages() == [[[owner.org_id, run.id], {}]]
+
+
 async def test_a_rolled_back_start_enqueues_nothing(owner):
     script = await make_script(owner.org_id)
     with pytest.raises(RuntimeError):
         async with tenant_session(owner.org_id) as session:
-            run = await runs.start_run(
+            run = await run_starts.start_run(
                 session=session,
                 principal=owner,
                 target_type="script",
@@ -125,7 +132,7 @@ async def test_a_viewer_can_neither_start_nor_cancel(owner):
     _, viewer = await make_member(Organization(id=owner.org_id), "viewer")
     async with tenant_session(owner.org_id) as session:
         with pytest.raises(PermissionDenied):
-            await runs.start_run(
+            await run_starts.start_run(
                 session=session,
                 principal=viewer,
                 target_type="script",
@@ -149,7 +156,7 @@ async def test_another_organisations_run_is_not_found(owner):
             await runs.request_cancel(session=session, principal=stranger, run_id=run.id)
     async with tenant_session(stranger.org_id) as session:
         with pytest.raises(NotFound):  # the stranger's own script id space is separate too
-            await runs.start_run(
+            await run_starts.start_run(
                 session=session,
                 principal=stranger,
                 target_type="script",
@@ -311,3 +318,14 @@ async def test_a_lost_run_that_was_asked_to_stop_ends_cancelled_not_retried(owne
         [lost] = runs.fail_stale_runs(session, org_id=owner.org_id)
     assert lost.status is S.cancelled and lost.error.startswith("Worker lost")
     assert queued_messages() == 0, "a cancelled run is not retried"
+
+
+async def test_what_the_work_reports_is_kept_on_the_run(owner):
+    script = await make_script(owner.org_id)
+    run = await start(owner, script)
+    claim(owner, run.id)
+    with sync_tenant_session(owner.org_id) as session:  # something already noted on the run
+        session.execute(update(Run).where(Run.id == run.id).values(details={"sends": 1}))
+    done = finish(owner, run.id, "succeeded", rows_loaded=42, details={"tables": {"users": 42}})
+    assert done.rows_loaded == 42
+    assert load(owner.org_id, run.id).details == {"sends": 1, "tables": {"users": 42}}

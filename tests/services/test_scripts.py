@@ -1,39 +1,18 @@
 import asyncio
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from etlfabric.db import tenant_schema, tenant_session
 from etlfabric.errors import Conflict, Invalid, NotFound, PermissionDenied
-from etlfabric.models import AuditLog, Script, ScriptVersion, Trigger
+from etlfabric.models import Trigger
 from etlfabric.services import folders, script_versions, scripts
-from tests.factories import make_member, make_owned_org
-
-
-async def call(function, principal, **kwargs):
-    async with tenant_session(principal.org_id) as session:
-        return await function(session=session, principal=principal, **kwargs)
-
-
-async def audit_rows(principal, script_id) -> list[AuditLog]:
-    async with tenant_session(principal.org_id) as session:
-        rows = await session.scalars(
-            select(AuditLog)
-            .where(AuditLog.resource_type == "script", AuditLog.resource_id == str(script_id))
-            .order_by(AuditLog.id)
-        )
-        return list(rows)
+from tests.factories import audit_rows, call, make_member, make_owned_org
 
 
 async def version_numbers(principal, script_id) -> list[int]:
     rows = await call(script_versions.versions, principal, script_id=script_id)
     return [row.number for row in rows]
-
-
-@pytest.fixture
-async def owner():
-    _, _, principal = await make_owned_org()
-    return principal
 
 
 async def test_safe_names_follow_the_name_and_take_a_suffix_in_the_same_folder(owner):
@@ -92,66 +71,9 @@ async def test_rename_and_move_recompute_the_safe_name_and_delete_frees_it(owner
         await call(scripts.get_by_name, owner, safe_name="weekly-sales")  # not at the top level
 
 
-async def test_every_save_of_code_keeps_a_version_and_restore_makes_a_new_one(owner):
-    script = await call(scripts.create, owner, name="etl", content="print(1)\n")
-    await call(scripts.update, owner, script_id=script.id, content="print(2)\n", message="two")
-    await call(scripts.update, owner, script_id=script.id, requirements="requests\n")
-    await call(scripts.update, owner, script_id=script.id, description="no new version")
-    await call(scripts.update, owner, script_id=script.id, content="print(2)\n")  # unchanged
-    assert await version_numbers(owner, script.id) == [3, 2, 1]
-    second = await call(script_versions.get_version, owner, script_id=script.id, number=2)
-    assert (second.content, second.message, second.author_id) == (
-        "print(2)\n",
-        "two",
-        owner.user_id,
-    )
-    patch = await call(script_versions.diff, owner, script_id=script.id, a=1, b=3)
-    assert "--- version 1/etl.py" in patch and "-print(1)\n+print(2)\n" in patch
-    assert "+++ version 3/requirements.txt" in patch and "+requests\n" in patch
-    restored = await call(script_versions.restore, owner, script_id=script.id, number=1)
-    assert (restored.content, restored.requirements, restored.current_version) == (
-        "print(1)\n",
-        "",
-        4,
-    )
-    latest = await call(script_versions.get_version, owner, script_id=script.id, number=4)
-    assert latest.message == "Restored version 1"
-    again = await call(script_versions.restore, owner, script_id=script.id, number=4)
-    assert again.current_version == 4, "restoring the current version changes nothing"
-    with pytest.raises(NotFound):
-        await call(script_versions.get_version, owner, script_id=script.id, number=9)
-    with pytest.raises(Invalid) as caught:
-        await call(script_versions.diff, owner, script_id=script.id, a=1, b=9)
-    assert caught.value.field == "b"
-
-
-async def test_drafts_do_not_make_versions_or_audit_rows_and_a_save_clears_them(owner):
-    script = await call(scripts.create, owner, name="draft", content="x = 1\n")
-    before = len(await audit_rows(owner, script.id))
-    for number in range(5):
-        drafted = await call(
-            script_versions.save_draft, owner, script_id=script.id, content=f"x = {number} +"
-        )
-    assert drafted.draft_content == "x = 4 +" and drafted.draft_saved_at is not None
-    assert drafted.content == "x = 1\n", "the saved code is untouched"
-    assert await version_numbers(owner, script.id) == [1]
-    assert len(await audit_rows(owner, script.id)) == before
-    saved = await call(scripts.update, owner, script_id=script.id, content="x = 5\n")
-    assert saved.draft_content is None and saved.current_version == 2
-    same = await call(script_versions.save_draft, owner, script_id=script.id, content="x = 5\n")
-    assert same.draft_content is None, "a draft equal to the saved code is no draft"
-
-
-async def test_saving_over_a_newer_version_is_a_conflict(owner):
-    script = await call(scripts.create, owner, name="shared", content="a = 1\n")
-    await call(scripts.update, owner, script_id=script.id, content="a = 2\n", base_version=1)
-    with pytest.raises(Conflict, match="Version 2 was saved after version 1"):
-        await call(scripts.update, owner, script_id=script.id, content="a = 3\n", base_version=1)
-
-
 async def test_python_syntax_errors_name_line_and_column_and_change_nothing(owner):
     script = await call(scripts.create, owner, name="syntax", content="ok = 1\n")
-    rows = len(await audit_rows(owner, script.id))
+    rows = len(await audit_rows(owner, "script", script.id))
     broken = "import os\n\nif True\n    pass\n"
     problems = scripts.check_syntax("python", broken)
     assert [(p.line, p.column) for p in problems] == [(3, 8)]
@@ -169,7 +91,7 @@ async def test_python_syntax_errors_name_line_and_column_and_change_nothing(owne
         "",
         1,
     )
-    assert len(await audit_rows(owner, script.id)) == rows
+    assert len(await audit_rows(owner, "script", script.id)) == rows
     assert [s.name for s in await call(scripts.list_scripts, owner)] == ["syntax"]
     assert scripts.check_syntax("shell", "if then fi ((") == []
     deep = scripts.check_syntax("python", "x = " + "+".join(["1"] * 200_000))
@@ -252,7 +174,7 @@ async def test_env_vars_are_encrypted_and_only_their_names_come_back(owner):
         audited = " ".join(await session.scalars(text(f"SELECT a::text FROM {schema}.audit_log a")))
     for value in (canary, "rotated-xyz", '"eu"'):
         assert value not in stored and value not in audited
-    last = (await audit_rows(owner, script.id))[-1]
+    last = (await audit_rows(owner, "script", script.id))[-1]
     assert last.old_values == {"env_var_names": ["API_TOKEN", "REGION"]}
     cleared = await call(scripts.update, owner, script_id=script.id, env_vars={})
     assert cleared.env_vars_secret is None and scripts.env_var_names(cleared) == []
@@ -379,7 +301,7 @@ async def test_one_audit_row_per_change(owner):
     await call(scripts.update, owner, script_id=script.id, name="Audited Job", enabled=False)
     await call(script_versions.restore, owner, script_id=script.id, number=1)
     await call(scripts.delete, owner, script_id=script.id)
-    rows = await audit_rows(owner, script.id)
+    rows = await audit_rows(owner, "script", script.id)
     assert [row.action for row in rows] == [
         "script.create",
         "script.update",
@@ -409,22 +331,6 @@ async def test_a_disabled_script_cannot_run(owner):
     script = await call(scripts.create, owner, name="Off", enabled=False)
     with pytest.raises(Conflict, match="Script 'Off' is disabled"):
         await call(scripts.run, owner, script_id=script.id)
-
-
-async def test_versions_rows_hold_the_text(owner):
-    script = await call(scripts.create, owner, name="v", content="a = 1\n", requirements="rich\n")
-    async with tenant_session(owner.org_id) as session:
-        row = await session.scalar(
-            select(ScriptVersion).where(ScriptVersion.script_id == script.id)
-        )
-        stored = await session.get(Script, script.id)
-    assert (row.number, row.content, row.requirements, row.message) == (
-        1,
-        "a = 1\n",
-        "rich\n",
-        "Created",
-    )
-    assert stored.current_version == 1
 
 
 async def test_run_queues_a_run_of_the_script_and_batch_goes_to_the_windows_queue(owner):

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 from etlfabric.db import sync_tenant_session, tenant_session
 from etlfabric.models import Run, RunStatus
 from etlfabric.services import run_events, run_logs, runs
-from tests.factories import make_owned_org
 from tests.run_factories import (
     attempts,
     load,
@@ -25,18 +24,6 @@ from tests.run_factories import (
 
 pytestmark = pytest.mark.slow
 ENDED = ("succeeded", "failed", "timed_out", "cancelled")
-
-
-@pytest.fixture(scope="module")
-def shared_worker(tmp_path_factory):
-    with worker(tmp_path_factory.mktemp("workers"), "runs", concurrency=2) as process:
-        yield process
-
-
-@pytest.fixture
-async def owner(shared_worker):
-    _, _, principal = await make_owned_org()
-    return principal
 
 
 async def test_a_script_runs_and_its_output_is_stored_in_order_with_secrets_masked(owner):
@@ -162,3 +149,30 @@ async def test_a_batch_script_goes_to_a_worker_of_the_windows_queue(owner, tmp_p
         done = wait_status(owner.org_id, run.id, ENDED, timeout=60)
     assert done.status is RunStatus.failed  # this worker is Linux: the runner says so
     assert "Windows" in done.error
+
+
+async def test_a_schedules_timeout_overrides_the_scripts(owner):
+    from datetime import UTC, datetime
+
+    from etlfabric.models import Schedule
+    from etlfabric.services import schedule_firing, schedules
+
+    script = await make_script(owner.org_id, content="import time\ntime.sleep(30)")
+    async with tenant_session(owner.org_id) as session:
+        item = await schedules.create(
+            session=session,
+            principal=owner,
+            target_type="script",
+            target_id=script.id,
+            kind="interval",
+            interval_seconds=3600,
+            timezone="UTC",
+            timeout_seconds=2,
+        )
+    with sync_tenant_session(owner.org_id) as session:
+        schedule = session.get(Schedule, item.schedule.id)
+        run = schedule_firing.fire_once(session, owner.org_id, schedule, datetime.now(UTC))
+        run_id = run.id
+    ended = wait_status(owner.org_id, run_id, ENDED, 60)
+    assert ended.status is RunStatus.timed_out, ended.error
+    assert ended.error.startswith("timed out after 2 s")

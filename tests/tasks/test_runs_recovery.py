@@ -27,10 +27,12 @@ from tests.run_factories import (
     worker_children,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clean_queues")]
 ENDED = ("succeeded", "failed", "timed_out", "cancelled")
 # Longer than a heartbeat (5 s), far shorter than the real 60 s: the tests need not wait that long.
 SHORT_STALENESS = timedelta(seconds=8)
+# Queued runs older than this are re-sent by the reaper: other test modules' leftovers would be.
+OTHER_TESTS_RUNS = timedelta(days=1)
 # Prints the pid of the worker process that runs it and its own, then works for a while.
 REPORTS_ITS_WORKER = (
     "import os, time\nprint('worker', os.getppid(), os.getpid(), flush=True)\n"
@@ -63,7 +65,7 @@ def reap_until_ended(org_id: int, run_id: int, timeout: float = 90):
     deadline = time.monotonic() + timeout
     while (run := load(org_id, run_id)).status not in ENDED:
         assert time.monotonic() < deadline, f"run {run_id} still {run.status} after {timeout}s"
-        reaper.run_once(stale_after=SHORT_STALENESS)
+        reaper.run_once(stale_after=SHORT_STALENESS, unclaimed_after=OTHER_TESTS_RUNS)
         time.sleep(0.5)
     return run
 
@@ -121,7 +123,7 @@ async def test_a_script_that_kills_its_worker_every_time_fails_after_its_attempt
             if len(chain) == 3 and chain[-1].status in ENDED:
                 break
             assert time.monotonic() < deadline, [(r.attempt, r.status) for r in chain]
-            reaper.run_once(stale_after=SHORT_STALENESS)
+            reaper.run_once(stale_after=SHORT_STALENESS, unclaimed_after=OTHER_TESTS_RUNS)
             time.sleep(0.5)
         assert [r.status for r in chain] == [RunStatus.failed] * 3
         assert [r.attempt for r in chain] == [1, 2, 3]

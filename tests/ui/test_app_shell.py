@@ -166,7 +166,8 @@ def test_keyboard_reaches_the_sidebar_with_a_visible_focus(base_url, owner):
             "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
         )
         assert outline == "solid 2px"
-        for name in ("Scripts", "Runs", "Settings"):
+        names = ("Connections", "Pipelines", "Scripts", "Runs", "Schedules", "Dependencies")
+        for name in (*names, "Settings"):
             page.keyboard.press("Tab")
             expect(nav.get_by_role("link", name=name)).to_be_focused()
         page.keyboard.press("Tab")

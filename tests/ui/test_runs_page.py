@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,11 +14,10 @@ from playwright.sync_api import Page, expect
 
 from etlfabric.db import tenant_session
 from etlfabric.models import Run, RunLog
-from etlfabric.services import auth, scripts
+from etlfabric.services import scripts
 from tests.browser import chromium_available, chromium_page, screenshot
 from tests.factories import make_member
-from tests.run_factories import worker
-from tests.ui.accounts import PASSWORD, sign_in
+from tests.ui.accounts import org_with_editor, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,23 +36,11 @@ COUNTING = (
 LONG = "import time\nprint('started', flush=True)\ntime.sleep(120)\n"
 
 
-@pytest.fixture(scope="module")
-def celery_worker(tmp_path_factory):
-    with worker(tmp_path_factory.mktemp("ui-runs"), "ui-runs", concurrency=2) as process:
-        yield process
-
-
 @pytest.fixture
 async def team():
-    result = await auth.signup(
-        email=f"owner-{uuid.uuid4().hex[:8]}@example.com",
-        password=PASSWORD,
-        name="Olive Owner",
-        org_name=f"Runs {uuid.uuid4().hex[:4]}",
-    )
-    editor, as_editor = await make_member(result.org, "editor")
-    viewer, _ = await make_member(result.org, "viewer")
-    return {"org": result.org, "editor": editor, "as_editor": as_editor, "viewer": viewer}
+    org, editor, as_editor = await org_with_editor("Runs")
+    viewer, _ = await make_member(org, "viewer")
+    return {"org": org, "editor": editor, "as_editor": as_editor, "viewer": viewer}
 
 
 async def make_script(team, name: str, content: str):
@@ -131,7 +117,7 @@ def test_the_history_filters_sorts_pages_and_exports(base_url, team, history, tm
         screenshot(page, "runs-filtered")
 
         page.get_by_label("Status").select_option("")
-        page.get_by_label("Target").select_option(label="Loader")
+        page.get_by_label("Target").select_option(label="Loader (Script)")
         page.get_by_label("Output contains").fill("rows")
         page.get_by_role("button", name="Apply filters").click()
         expect(summary).to_have_text("15 runs · page 1 of 1")  # odd numbers, none a tenth

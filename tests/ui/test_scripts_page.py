@@ -5,19 +5,17 @@ viewer may not do. Runs go through a real Celery worker."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from etlfabric.db import sync_tenant_session, tenant_session
 from etlfabric.models import Script
-from etlfabric.services import auth, scripts
+from etlfabric.services import scripts
 from etlfabric.services.permissions import Principal
 from tests.browser import chromium_available, chromium_page, screenshot
 from tests.factories import make_member
-from tests.run_factories import worker
-from tests.ui.accounts import PASSWORD, open_account_menu, sign_in
+from tests.ui.accounts import open_account_menu, org_with_editor, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -34,24 +32,12 @@ LIVE_SCRIPT = (
 )
 
 
-@pytest.fixture(scope="module")
-def celery_worker(tmp_path_factory):
-    with worker(tmp_path_factory.mktemp("ui-scripts"), "ui-scripts", concurrency=2) as process:
-        yield process
-
-
 @pytest.fixture
 async def team():
     """An organisation made by sign-up, with an editor and a viewer."""
-    result = await auth.signup(
-        email=f"owner-{uuid.uuid4().hex[:8]}@example.com",
-        password=PASSWORD,
-        name="Olive Owner",
-        org_name=f"Scripted {uuid.uuid4().hex[:4]}",
-    )
-    editor, editor_principal = await make_member(result.org, "editor")
-    viewer, _ = await make_member(result.org, "viewer")
-    return {"org": result.org, "editor": editor, "as_editor": editor_principal, "viewer": viewer}
+    org, editor, editor_principal = await org_with_editor("Scripted")
+    viewer, _ = await make_member(org, "viewer")
+    return {"org": org, "editor": editor, "as_editor": editor_principal, "viewer": viewer}
 
 
 async def make_script(principal: Principal, name: str, content: str, **fields):
@@ -233,6 +219,32 @@ def test_history_shows_what_changed_and_restores_an_old_version(base_url, team, 
         expect(page.get_by_role("textbox", name="Code")).to_have_text("print('one')")
 
 
+def test_ctrl_s_and_cmd_s_save_like_the_save_button(base_url, team, readable):
+    script = readable
+    with chromium_page(base_url, name="scripts-save-keys") as page:
+        sign_in(page, team["editor"].email)
+        page.goto(f"/scripts/{script.id}")
+        # Runs after the page's own listener: whether the browser may still act on the keys.
+        page.evaluate(
+            "window.addEventListener('keydown', e => {"
+            " if (e.key.toLowerCase() === 's') window.etfBrowserSave = !e.defaultPrevented; })"
+        )
+        page.get_by_label("Change message").fill("Saved with the keyboard")
+        replace_text(page, "Code", "print('ctrl s')")
+        page.keyboard.press("Control+S")
+        expect(page.get_by_text("Saved as version 2.")).to_be_visible()
+        expect(page.locator("#versions tbody tr").first).to_contain_text("Saved with the keyboard")
+        assert page.evaluate("window.etfBrowserSave") is False, "no browser save dialog"
+
+        replace_text(page, "Code", "print('cmd s')")
+        page.get_by_label("Change message").click()
+        page.keyboard.press("Meta+S")
+        expect(page.get_by_text("Saved as version 3.")).to_be_visible()
+        assert page.evaluate("window.etfBrowserSave") is False
+    with sync_tenant_session(team["org"].id) as session:
+        assert session.get(Script, script.id).content == "print('cmd s')"
+
+
 def test_env_var_values_are_write_only(base_url, team, with_token):
     script = with_token
     with chromium_page(base_url, name="scripts-env") as page:
@@ -306,8 +318,10 @@ def test_a_viewer_sees_scripts_but_no_edit_or_run_controls(base_url, team, reada
         expect(page.get_by_role("button", name=re.compile("^Run "))).to_have_count(0)
         page.goto("/scripts")
         expect(page.locator("#scripts-table")).to_contain_text("Read me")
-        for name in ("New script", "New folder", "Upload files"):
+        for name in ("New script", "New folder", "Upload files", "Rename or move Read me"):
             expect(page.get_by_role("button", name=name)).to_have_count(0)
+        expect(page.get_by_role("button", name="Delete Read me")).to_have_count(0)
+        expect(page.get_by_role("columnheader", name="Actions")).to_have_count(0)
         page.goto(f"/scripts/{script.id}")
         expect(page.get_by_role("heading", name="Read me", level=1)).to_be_visible()
         expect(page.get_by_role("textbox", name="Code")).to_have_attribute(

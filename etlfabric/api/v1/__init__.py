@@ -2,8 +2,30 @@
 
 from fastapi import APIRouter
 
-from etlfabric.api.v1 import accounts, keys, orgs, runs, scripts
+from etlfabric.api.v1 import (
+    accounts,
+    connections,
+    dependencies,
+    keys,
+    orgs,
+    pipeline_data,
+    pipelines,
+    runs,
+    schedules,
+    scripts,
+)
 
 router = APIRouter(prefix="/api/v1")
-for module in (accounts, orgs, keys, runs, scripts):
+for module in (
+    accounts,
+    orgs,
+    keys,
+    runs,
+    scripts,
+    dependencies,
+    schedules,
+    pipelines,
+    pipeline_data,
+    connections,
+):
     router.include_router(module.router)

@@ -12,7 +12,7 @@ from etlfabric.api.deps import current_principal
 from etlfabric.api.v1.run_schemas import LogLineOut, LogsOut, RunOut, RunPage
 from etlfabric.db import tenant_session
 from etlfabric.models import RunStatus, TargetType, Trigger
-from etlfabric.services import run_logs, run_queries, runs
+from etlfabric.services import run_logs, run_queries, run_starts, runs
 from etlfabric.services.permissions import Principal
 
 router = APIRouter(tags=["runs"])
@@ -131,5 +131,5 @@ async def cancel_run(run_id: int, principal: Principal = Depends(current_princip
 @router.post("/runs/{run_id}/rerun", status_code=202, response_model=RunOut)
 async def rerun(run_id: int, principal: Principal = Depends(current_principal)) -> RunOut:
     async with tenant_session(principal.org_id) as session:
-        run = await runs.rerun(session=session, principal=principal, run_id=run_id)
+        run = await run_starts.rerun(session=session, principal=principal, run_id=run_id)
     return RunOut.of(run)

@@ -29,8 +29,8 @@ from etlfabric.api.v1.script_schemas import (
     VersionOut,
 )
 from etlfabric.db import tenant_session
-from etlfabric.models import Folder, Script, ScriptVersion, Trigger
-from etlfabric.services import folders, script_versions, scripts
+from etlfabric.models import Folder, Script, ScriptVersion, TargetType, Trigger
+from etlfabric.services import flows, folders, script_versions, scripts
 from etlfabric.services.permissions import Principal
 from etlfabric.services.script_checks import MAX_SCRIPT_BYTES
 
@@ -232,17 +232,29 @@ async def discard_draft(script_id: int, principal: Principal = Depends(current_p
 async def run_script(
     script_id: int,
     body: RunIn | None = None,
+    downstream: bool = Query(False, description="Also run its downstream targets (a flow)."),
     principal: Principal = Depends(current_principal),
 ) -> RunOut:
     trigger = Trigger.api if principal.is_api_key else Trigger.manual
+    payload = body.payload if body else None
     async with tenant_session(principal.org_id) as session:
-        run = await scripts.run(
-            session=session,
-            principal=principal,
-            script_id=script_id,
-            trigger=trigger,
-            payload=body.payload if body else None,
-        )
+        if downstream:
+            run = await flows.run_with_downstream(
+                session=session,
+                principal=principal,
+                target_type=TargetType.script,
+                target_id=script_id,
+                trigger=trigger,
+                payload=payload,
+            )
+        else:
+            run = await scripts.run(
+                session=session,
+                principal=principal,
+                script_id=script_id,
+                trigger=trigger,
+                payload=payload,
+            )
     return RunOut.of(run)
 
 

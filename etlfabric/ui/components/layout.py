@@ -120,3 +120,16 @@ def pager(state, *, summary_id: str) -> rx.Component:
         width="100%",
         margin_top="1rem",
     )
+
+
+def missing_callout(message, *, back: str, href: str, id: str) -> rx.Component:
+    """The alert a page shows instead of a thing that does not exist (or is another tenant's)."""
+    from etlfabric.ui.components.runs import text_link
+
+    return rx.callout(
+        rx.text(message, " ", text_link(back, href)),
+        icon="triangle_alert",
+        color_scheme="red",
+        id=id,
+        role="alert",
+    )

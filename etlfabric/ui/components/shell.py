@@ -20,8 +20,12 @@ from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 # (label, route, lucide icon, the permission needed to see it or None)
 NAV_LINKS = (
     ("Dashboard", HOME_ROUTE, "layout-dashboard", None),
+    ("Connections", "/connections", "plug", None),
+    ("Pipelines", "/pipelines", "database-zap", None),
     ("Scripts", "/scripts", "file-code", None),
     ("Runs", "/runs", "activity", None),
+    ("Schedules", "/schedules", "calendar-clock", None),
+    ("Dependencies", "/dependencies", "network", None),
     ("Settings", "/settings", "settings", None),
     ("Audit log", "/audit", "scroll-text", "audit.read"),
 )

@@ -6,7 +6,9 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
+from etlfabric.ui.pages.home_alerts import alerts
 from etlfabric.ui.pages.home_runs import activity
+from etlfabric.ui.state.alerts import AlertsState
 from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 from etlfabric.ui.state.dashboard import DashboardState
 
@@ -15,7 +17,7 @@ TITLE = "Dashboard · ETL Fabric"
 SETTINGS_ROUTE = "/settings"
 
 
-ON_LOAD = [AuthState.require_user, DashboardState.load]
+ON_LOAD = [AuthState.require_user, DashboardState.load, AlertsState.load]
 
 
 def fact(label: str, value: rx.Component) -> rx.Component:
@@ -128,6 +130,7 @@ def page() -> rx.Component:
             ".",
             margin_bottom="1.25rem",
         ),
+        alerts(),
         activity(),
         rx.grid(
             organisation_card(),

@@ -59,14 +59,14 @@ def script_row(row: rx.Var) -> rx.Component:
         rx.table.row_header_cell(text_link(row["name"], row["href"])),
         rx.table.cell(status_badge(row["status"], row["status_label"])),
         rx.table.cell(last_run, white_space="nowrap"),
-        rx.table.cell(row["next_run"]),
+        rx.table.cell(row["next_run"], white_space="nowrap"),
         rx.table.cell(row["success_rate"], white_space="nowrap"),
         rx.cond(AuthState.allowed_actions.contains("runs.start"), rx.table.cell(run)),
     )
 
 
 def scripts_card() -> rx.Component:
-    headers = ("Script", "Last status", "Last run (UTC)", "Next run", "Success (7 days)")
+    headers = ("Script", "Last status", "Last run (UTC)", "Next run (UTC)", "Success (7 days)")
     table = data_table(
         "Scripts overview",
         rx.table.row(

@@ -1,7 +1,8 @@
 """/runs/[run_id]: one run — status, timings, resources, error — and its log, live while it runs.
 
-The log keeps itself scrolled to the newest line until the user scrolls up (then a button brings it
-back); search looks through the whole log; the download has every line.
+The log opens at its end (the last lines of a long log; "Load earlier lines" pages back) and keeps
+itself scrolled to the newest line until the user scrolls up (then a button brings it back);
+search looks through the whole log; the download has every line.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from reflex.vars import Var, VarData
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
+from etlfabric.ui.pages.run_load_panel import load_card
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.run_detail import MAX_SHOWN
 from etlfabric.ui.state.run_detail import RunDetailState as R
@@ -40,10 +42,11 @@ JUMP_TO_END = (
 
 
 class FollowLog(rx.Fragment):
-    """Scrolls the log to its newest line whenever lines arrive, while autoscroll is on."""
+    """Scrolls the log to its newest line whenever lines arrive, while autoscroll is on (earlier
+    lines put above do not move the view)."""
 
     def add_hooks(self) -> list[str | Var]:
-        count, follow = R.line_count, R.autoscroll
+        count, follow = R.last_seq, R.autoscroll
         effect = (
             f"useEffect(() => {{ const box = document.getElementById('{LOG_ID}'); "
             f"if (box && {follow} && !box._etfAway "
@@ -184,16 +187,44 @@ def log_line(line: rx.Var) -> rx.Component:
     )
 
 
+def earlier_lines() -> rx.Component:
+    """Above the first line shown: how many come before it, and a button to load some."""
+    load = rx.button(
+        rx.icon("arrow-up-to-line", size=14, aria_hidden="true"),
+        f"Load {R.earlier_room} earlier lines",
+        on_click=R.load_earlier,
+        loading=R.loading_earlier,
+        variant="soft",
+        size="1",
+        id="load-earlier",
+    )
+    full = muted(
+        f"The page holds at most {MAX_SHOWN:,} lines: search the log or download it for the rest.",
+        size="1",
+    )
+    return rx.cond(
+        R.earlier_lines > 0,
+        rx.hstack(
+            muted(
+                rx.cond(
+                    R.earlier_lines == 1,
+                    "1 earlier line is not shown.",
+                    f"{R.earlier_lines} earlier lines are not shown.",
+                ),
+                id="earlier-lines",
+                size="1",
+            ),
+            rx.cond(R.earlier_room > 0, load, full),
+            align="center",
+            spacing="3",
+            padding="0 0.5rem 0.5rem",
+        ),
+    )
+
+
 def log_box() -> rx.Component:
     return rx.box(
-        rx.cond(
-            R.hidden_lines > 0,
-            muted(
-                f"{R.hidden_lines} earlier lines are not shown here (the page keeps the last "
-                f"{MAX_SHOWN:,}); the download has every line.",
-                padding="0 0.5rem 0.5rem",
-            ),
-        ),
+        earlier_lines(),
         rx.foreach(R.lines, log_line),
         rx.cond(
             R.lines.length() == 0,
@@ -330,6 +361,7 @@ def run_view() -> rx.Component:
         actions(),
         facts(),
         error_box(),
+        load_card(),
         related(),
         log_toolbar(),
         rx.cond(R.follow_error, muted(R.follow_error, color=rx.color("red", 11))),

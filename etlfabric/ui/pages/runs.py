@@ -91,7 +91,7 @@ def filters() -> rx.Component:
                 "Any kind",
                 [rx.el.option(text, value=v) for v, text in TARGET_CHOICES],
             ),
-            choice("Target", "target", "Any script", [target_options]),
+            choice("Target", "target", "Any target", [target_options]),
             choice(
                 "Trigger",
                 "trigger",

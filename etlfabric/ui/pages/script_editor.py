@@ -11,12 +11,14 @@ import reflex as rx
 
 from etlfabric.ui.components.code_editor import code_editor
 from etlfabric.ui.components.forms import LABEL_STYLE, error_line, form_error
-from etlfabric.ui.components.layout import form_field
+from etlfabric.ui.components.layout import form_field, missing_callout
 from etlfabric.ui.components.runs import muted, text_link
 from etlfabric.ui.components.shell import app_page
+from etlfabric.ui.components.shortcuts import SaveShortcut
 from etlfabric.ui.pages.script_editor_panels import env_vars_card, settings_card
 from etlfabric.ui.pages.script_history_panel import history_card
 from etlfabric.ui.state.auth import AuthState
+from etlfabric.ui.state.dependencies import DependenciesState
 from etlfabric.ui.state.script_editor import ScriptEditorState as S
 from etlfabric.ui.state.script_history import ScriptHistoryState
 
@@ -141,6 +143,7 @@ def actions() -> rx.Component:
             "Save",
             type="submit",
             id="save-button",
+            title="Save (Ctrl+S / ⌘S)",
             loading=S.saving,
         ),
         align="end",
@@ -155,11 +158,28 @@ def actions() -> rx.Component:
         color_scheme="green",
         title="Runs the saved version",
     )
+    downstream = rx.button(
+        rx.icon("workflow", size=16, aria_hidden="true"),
+        "Run with downstream",
+        type="button",
+        on_click=DependenciesState.run_with_downstream("script:" + S.loaded_id.to_string()),
+        loading=DependenciesState.starting,
+        variant="soft",
+        color_scheme="green",
+        title="Runs the saved version, then everything that depends on it (Dependencies)",
+    )
     return rx.flex(
         rx.cond(can("resources.write"), save),
         rx.spacer(),
         rx.hstack(
             text_link("Runs of this script", f"/runs?target={S.loaded_id}", size="2"),
+            rx.cond(
+                can("resources.write"),
+                text_link(
+                    "Add a schedule", f"/schedules/new?target=script:{S.loaded_id}", size="2"
+                ),
+            ),
+            rx.cond(can("runs.start"), downstream),
             rx.cond(can("runs.start"), run),
             align="center",
             spacing="3",
@@ -188,6 +208,7 @@ def editor() -> rx.Component:
 def editor_form() -> rx.Component:
     return rx.form(
         rx.vstack(
+            SaveShortcut.create(),  # Ctrl+S / Cmd+S = the Save button
             status_line(),
             draft_notice(),
             actions(),
@@ -214,12 +235,8 @@ def editor_form() -> rx.Component:
 
 
 def not_found() -> rx.Component:
-    return rx.callout(
-        rx.text(S.missing, " ", text_link("Back to the scripts", "/scripts")),
-        icon="triangle_alert",
-        color_scheme="red",
-        id="script-missing",
-        role="alert",
+    return missing_callout(
+        S.missing, back="Back to the scripts", href="/scripts", id="script-missing"
     )
 
 

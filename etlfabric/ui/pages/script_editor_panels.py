@@ -144,7 +144,14 @@ def env_row(row: rx.Var) -> rx.Component:
         ),
         rx.box(
             rx.el.label("Name", html_for=name_id, style=VISUALLY_HIDDEN),
-            rx.input(id=name_id, name=name_id, placeholder="NAME", size="2", auto_complete="off"),
+            rx.input(
+                id=name_id,
+                name=name_id,
+                placeholder="NAME",
+                size="2",
+                auto_complete="off",
+                on_blur=lambda value: S.name_env_var(row["key"], value),
+            ),
         ),
     )
     value_label = rx.cond(stored, f"New value for {row['name']}", "Value")

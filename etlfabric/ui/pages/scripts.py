@@ -1,5 +1,6 @@
 """/scripts: the folder tree, the scripts in view with their last run, and the ways to add one
-(a new script by name, an uploaded file, a new folder). Write controls only for roles that may."""
+(a new script by name, an uploaded file, a new folder) or change one (rename, move, delete:
+script_changes.py). Write controls only for roles that may."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from etlfabric.ui.components.forms import (
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
+from etlfabric.ui.pages.script_changes import change_dialogs, folder_actions, row_actions
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.scripts import TYPE_LABELS, TYPES, UPLOAD_ID, ScriptsState
 
@@ -226,6 +228,7 @@ def script_row(row: rx.Var) -> rx.Component:
                 variant="outline",
             )
         ),
+        rx.cond(can_write(), rx.table.cell(row_actions(row))),
     )
 
 
@@ -233,7 +236,10 @@ def scripts_table() -> rx.Component:
     headers = ("Name", "Type", "Folder", "Last run status", "Last run (UTC)", "Enabled")
     return data_table(
         "Scripts",
-        rx.table.row(*(rx.table.column_header_cell(text) for text in headers)),
+        rx.table.row(
+            *(rx.table.column_header_cell(text) for text in headers),
+            rx.cond(can_write(), rx.table.column_header_cell("Actions")),
+        ),
         rx.table.body(rx.foreach(ScriptsState.rows, script_row)),
         id="scripts-table",
     )
@@ -304,7 +310,13 @@ def listing() -> rx.Component:
         "No scripts here yet.",
     )
     return rx.vstack(
-        rx.heading(ScriptsState.folder_label, as_="h2", size="4"),
+        rx.hstack(
+            rx.heading(ScriptsState.folder_label, as_="h2", size="4"),
+            rx.cond(can_write(), folder_actions()),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
         muted(ScriptsState.summary, id="scripts-summary", role="status"),
         rx.cond(
             ScriptsState.rows,
@@ -331,6 +343,7 @@ def page() -> rx.Component:
                 gap="1.5rem",
                 width="100%",
             ),
+            rx.cond(can_write(), change_dialogs()),
             spacing="4",
             width="100%",
         ),

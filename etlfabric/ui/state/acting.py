@@ -29,6 +29,22 @@ async def acting_principal(state: rx.State) -> Principal | None:
         return None
 
 
+async def delete_then_leave(state: rx.State, delete, *, back: str, done: str, **target):
+    """The events of a page's Delete button: the service's `delete(**target)` as the acting
+    principal, then back to the list with `done`, or the service's refusal as a toast."""
+    from etlfabric.db import tenant_session
+
+    principal = await acting_principal(state)
+    if principal is None:
+        return SESSION_OVER
+    try:
+        async with tenant_session(principal.org_id) as session:
+            await delete(session=session, principal=principal, **target)
+    except DomainError as exc:
+        return rx.toast.error(exc.message)
+    return [rx.redirect(back), rx.toast.success(done)]
+
+
 def field_errors(exc: DomainError, fields: dict[str, str]) -> dict[str, str]:
     """{form field: message}; `fields` maps the service's field names to the form's input names.
 

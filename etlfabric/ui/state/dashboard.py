@@ -10,7 +10,7 @@ import reflex as rx
 from etlfabric.db import platform_session, tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import RunStatus, TargetType
-from etlfabric.services import members, run_queries, run_stats, scripts
+from etlfabric.services import members, run_queries, run_stats, schedule_queries, scripts
 from etlfabric.services.permissions import Principal
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
 from etlfabric.ui.state.run_format import run_row, status_label, when
@@ -19,6 +19,16 @@ WINDOW = timedelta(days=7)
 MAX_SCRIPTS = 20
 RECENT_RUNS = 10
 NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def next_fire_times(planned: list) -> dict[int, datetime]:
+    """target id -> the soonest next fire of its enabled schedules."""
+    soonest: dict[int, datetime] = {}
+    for item in planned:
+        moment, target = item.schedule.next_fire_at, item.schedule.target_id
+        if moment is not None and (target not in soonest or moment < soonest[target]):
+            soonest[target] = moment
+    return soonest
 
 
 def rate_text(rate: run_stats.SuccessRate | None) -> str:
@@ -65,6 +75,10 @@ class DashboardState(rx.State):
             recent = await run_queries.list_runs(
                 session=session, principal=principal, page=1, page_size=RECENT_RUNS
             )
+            planned = await schedule_queries.list_schedules(
+                session=session, principal=principal, enabled=True, target_type=TargetType.script
+            )
+        next_runs = next_fire_times(planned)
         found.sort(key=lambda s: last[s.id].queued_at if s.id in last else NEVER, reverse=True)
         self.script_count = len(found)
         self.scripts = [
@@ -77,7 +91,7 @@ class DashboardState(rx.State):
                 "status_label": status_label(last[s.id].status if s.id in last else None),
                 "last_run": when(last[s.id].queued_at) if s.id in last else "",
                 "last_run_href": f"/runs/{last[s.id].id}" if s.id in last else "",
-                "next_run": "—",  # schedules arrive with issue #5
+                "next_run": when(next_runs.get(s.id)) or "—",
                 "success_rate": rate_text(rates.get(s.id)),
             }
             for s in found[:MAX_SCRIPTS]

@@ -1,10 +1,15 @@
 """The run page's state (/runs/[run_id]): the run, its live log, search, download, cancel, rerun.
 
-The log follows the run with a background event: run_logs.follow (Redis pub/sub, with the database
-as the truth) feeds a queue; the loop takes a batch at most every POLL seconds and also re-reads
-the run's status then, so lines appear well within a second and the status never lags. The page
-keeps the last MAX_SHOWN lines (the download has all of them); `_last_seq` is where a follow
-resumes, so a reload or a second follow never shows a line twice or misses one.
+The page opens a long log at its end: the last TAIL_LINES lines (run_logs.read_tail), and "load
+earlier lines" pages backwards. From there the log follows the run with a background event:
+run_logs.follow (Redis pub/sub, with the database as the truth) feeds a queue; the loop takes a
+batch at most every POLL seconds and also re-reads the run's status then, so lines appear well
+within a second and the status never lags. The page keeps at most MAX_SHOWN lines (the download
+has all of them); `last_seq` is where a follow resumes, so a reload or a second follow never shows
+a line twice or misses one. The loop ends when the page is left (on_unmount), loaded again, or
+its tab closes: Reflex cancels an on_load chain when its client disconnects, and a loop started
+by "Resume live updates" gives up after GONE_AFTER seconds without the browser
+(tests/ui/test_run_detail_page.py watches the Redis subscription go away).
 """
 
 from __future__ import annotations
@@ -18,14 +23,16 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import Run
-from etlfabric.services import run_logs, runs
+from etlfabric.services import run_logs, run_starts, runs
 from etlfabric.services.permissions import Principal
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
-from etlfabric.ui.state.run_format import ACTIVE, cpu, memory, run_row, when
+from etlfabric.ui.state.run_format import ACTIVE, cpu, load_results, memory, run_row, when
 
 log = logging.getLogger(__name__)
 
 MAX_SHOWN = 5000
+TAIL_LINES = 500  # what a page opens with
+EARLIER_LINES = 500  # one "load earlier lines"
 MAX_MATCHES = 1000
 POLL = 0.25  # how often the loop looks for new lines
 STATUS_EVERY = 1.0  # the status is re-read at least this often
@@ -64,14 +71,22 @@ def run_facts(run: Run) -> dict[str, str]:
 
 
 async def client_connected(token: str) -> bool:
-    """Whether the browser tab is still connected (to any web worker); True when unsure."""
+    """Whether the browser tab is still connected (to any web worker); True when unsure.
+
+    Reflex has no public "client gone" signal yet (reflex-dev/reflex#5049). The token manager's
+    check also sees a tab that reconnected to another web worker; where it is missing, the public
+    `token_to_sid` (this worker's sockets) is the answer the Reflex maintainers point to.
+    """
     try:
         from etlfabric.etlfabric import app  # the running app; imported late (it imports us)
 
         namespace = app.event_namespace
         if namespace is None:
             return True
-        return await namespace._token_manager.is_token_connected(token)
+        manager = getattr(namespace, "_token_manager", None)
+        if manager is not None and hasattr(manager, "is_token_connected"):
+            return await manager.is_token_connected(token)
+        return token in namespace.token_to_sid
     except Exception:
         return True
 
@@ -90,9 +105,13 @@ async def _pump(principal: Principal, run_id: int, after: int, queue: asyncio.Qu
 
 class RunDetailState(rx.State):
     run: dict[str, str] = {}
+    loaded_tables: list[dict[str, str]] = []  # a pipeline run's rows per table
+    load_notes: list[str] = []  # its load id, schema changes and contract violations
     missing: str = ""
     lines: list[dict[str, str]] = []  # {"seq", "time", "stream", "text"}
-    hidden_lines: int = 0  # older lines not kept on the page
+    earlier_lines: int = 0  # lines before the first one on the page (seqs run 1, 2, 3...)
+    last_seq: int = 0  # the newest line on the page: where a follow resumes
+    loading_earlier: bool = False
     following: bool = False
     follow_error: str = ""
     autoscroll: bool = True
@@ -101,7 +120,6 @@ class RunDetailState(rx.State):
     matches_capped: bool = False
     searching: bool = False
     _run_id: int = 0
-    _last_seq: int = 0
     _watch: int = 0  # bumped by every load: an older follow loop sees it and stops
 
     @rx.var
@@ -109,32 +127,43 @@ class RunDetailState(rx.State):
         return self.run.get("status", "") in ACTIVE
 
     @rx.var
-    def line_count(self) -> int:
-        return len(self.lines) + self.hidden_lines
+    def earlier_room(self) -> int:
+        """How many earlier lines one more "load earlier" may add (the page's cap allowing)."""
+        return max(0, min(EARLIER_LINES, self.earlier_lines, MAX_SHOWN - len(self.lines)))
 
     def _add(self, batch: list[run_logs.LogLine]) -> None:
-        fresh = [line_row(line) for line in batch if line.seq > self._last_seq]
+        fresh = [line_row(line) for line in batch if line.seq > self.last_seq]
         if not fresh:
             return
-        self._last_seq = int(fresh[-1]["seq"])
+        self.last_seq = int(fresh[-1]["seq"])
         lines = self.lines + fresh
         if len(lines) > MAX_SHOWN:
-            self.hidden_lines += len(lines) - MAX_SHOWN
             lines = lines[-MAX_SHOWN:]
         self.lines = lines
+        self.earlier_lines = int(lines[0]["seq"]) - 1
+
+    async def _read_tail(self, principal: Principal) -> None:
+        async with tenant_session(principal.org_id) as session:
+            tail, self.last_seq = await run_logs.read_tail(
+                session=session, principal=principal, run_id=self._run_id, limit=TAIL_LINES
+            )
+        self.lines = [line_row(line) for line in tail]
+        self.earlier_lines = tail[0].seq - 1 if tail else 0
 
     async def _read_run(self, principal: Principal) -> None:
         async with tenant_session(principal.org_id) as session:
             run = await runs.get_run(session=session, principal=principal, run_id=self._run_id)
         self.run = run_facts(run)
+        self.loaded_tables, self.load_notes = load_results(run.details)
 
     @rx.event
     async def load(self):
-        """on_load: the run, then its log from the first line, live while it runs."""
+        """on_load: the run and the end of its log, then the rest live while it runs."""
         self._watch += 1
-        self.run, self.missing, self.lines, self.hidden_lines = {}, "", [], 0
+        self.run, self.missing, self.lines, self.earlier_lines = {}, "", [], 0
+        self.loaded_tables, self.load_notes = [], []
         self.search, self.matches, self.matches_capped, self.follow_error = "", [], False, ""
-        self.autoscroll, self._last_seq = True, 0
+        self.autoscroll, self.last_seq, self.loading_earlier = True, 0, False
         principal = await acting_principal(self)
         if principal is None:
             return None
@@ -143,10 +172,38 @@ class RunDetailState(rx.State):
             if not self._run_id:
                 raise DomainError("There is no run at this address.")
             await self._read_run(principal)
+            await self._read_tail(principal)
         except DomainError as exc:
             self.missing = exc.message
             return None
         return RunDetailState.follow
+
+    @rx.event
+    async def load_earlier(self):
+        """The lines just before the first one on the page, put above it."""
+        room = self.earlier_room
+        if not self.lines or room <= 0:
+            return None
+        principal = await acting_principal(self)
+        if principal is None:
+            return SESSION_OVER
+        self.loading_earlier = True
+        try:
+            async with tenant_session(principal.org_id) as session:
+                earlier = await run_logs.read_before(
+                    session=session,
+                    principal=principal,
+                    run_id=self._run_id,
+                    before_seq=int(self.lines[0]["seq"]),
+                    limit=room,
+                )
+        except DomainError as exc:
+            self.loading_earlier = False
+            return rx.toast.error(exc.message)
+        self.lines = [line_row(line) for line in earlier] + self.lines
+        self.earlier_lines = int(self.lines[0]["seq"]) - 1 if earlier else 0
+        self.loading_earlier = False
+        return None
 
     @rx.event(background=True)
     async def follow(self):
@@ -157,7 +214,7 @@ class RunDetailState(rx.State):
             if principal is None or not self._run_id:
                 return
             self.following, self.follow_error = True, ""
-            watch, run_id, after = self._watch, self._run_id, self._last_seq
+            watch, run_id, after = self._watch, self._run_id, self.last_seq
             token = self.router.session.client_token
         queue: asyncio.Queue = asyncio.Queue()
         pump = asyncio.create_task(_pump(principal, run_id, after, queue))
@@ -300,7 +357,9 @@ class RunDetailState(rx.State):
             return SESSION_OVER
         try:
             async with tenant_session(principal.org_id) as session:
-                run = await runs.rerun(session=session, principal=principal, run_id=self._run_id)
+                run = await run_starts.rerun(
+                    session=session, principal=principal, run_id=self._run_id
+                )
         except DomainError as exc:
             return rx.toast.error(exc.message)
         return rx.redirect(f"/runs/{run.id}")

@@ -28,6 +28,14 @@ TRIGGER_LABELS = {
     "api": "API",
 }
 TARGET_LABELS = {"script": "Script", "pipeline": "Pipeline", "transformation": "Transformation"}
+# Where each kind of target lives in the UI (transformations have no page yet).
+TARGET_ROUTES = {"script": "/scripts/{id}", "pipeline": "/pipelines/{id}"}
+
+
+def target_href(target_type: str, target_id: int) -> str:
+    """The page of a run's target, or "" for a kind without one."""
+    route = TARGET_ROUTES.get(str(target_type))
+    return route.format(id=target_id) if route else ""
 
 
 def when(moment: datetime | None) -> str:
@@ -75,7 +83,7 @@ def run_row(run: Run) -> dict[str, str]:
         "status_label": status_label(status),
         "target_type": TARGET_LABELS.get(str(run.target_type), str(run.target_type)),
         "target_name": run.target_name or f"#{run.target_id}",
-        "target_href": f"/scripts/{run.target_id}" if str(run.target_type) == "script" else "",
+        "target_href": target_href(str(run.target_type), run.target_id),
         "trigger": TRIGGER_LABELS.get(str(run.trigger), str(run.trigger)),
         "attempt": f"{run.attempt} of {run.max_attempts}",
         "queued": when(run.queued_at),
@@ -85,3 +93,29 @@ def run_row(run: Run) -> dict[str, str]:
         "exit_code": "" if run.exit_code is None else str(run.exit_code),
         "error": run.error or "",
     }
+
+
+def load_results(details: dict | None) -> tuple[list[dict[str, str]], list[str]]:
+    """What a pipeline run loaded: ([{"table", "rows"}], notes) from its details — the notes
+    being the load id, the schema changes against the previous run and contract violations."""
+    details = details or {}
+    tables = [
+        {"table": table, "rows": f"{rows:,}" if isinstance(rows, int) else str(rows)}
+        for table, rows in sorted((details.get("tables") or {}).items())
+    ]
+    notes = [f"Load id {details['load_id']}"] if details.get("load_id") else []
+    for change in details.get("schema_changes") or []:
+        if change.get("change") == "new_table":
+            columns = ", ".join(change.get("columns") or [])
+            notes.append(f"New table {change.get('table')} ({columns})")
+        else:
+            notes.append(
+                f"New column {change.get('table')}.{change.get('column')} "
+                f"({change.get('data_type')})"
+            )
+    for violation in details.get("contract_violations") or []:
+        where = ".".join(str(p) for p in (violation.get("table"), violation.get("column")) if p)
+        notes.append(
+            f"Contract violation: {where} ({violation.get('entity')}: {violation.get('mode')})"
+        )
+    return tables, notes

@@ -14,7 +14,7 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError, Invalid, Unauthenticated
 from etlfabric.models import RunStatus, TargetType, Trigger
-from etlfabric.services import run_queries, scripts
+from etlfabric.services import run_queries, targets
 from etlfabric.services.run_queries import RunFilter
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
 from etlfabric.ui.state.run_format import STATUS_LABELS, TARGET_LABELS, TRIGGER_LABELS, run_row
@@ -49,10 +49,16 @@ def run_filter(values: dict[str, str]) -> RunFilter:
     since, until = parse_day("since", values["since"]), parse_day("until", values["until"])
     if since and until and until < since:
         raise Invalid("until", "The “To” date is before the “From” date.")
-    target = values["target"]
+    prefix, _, target = values["target"].rpartition(":")  # "pipeline:7"; a bare id is a script
+    if target.isdigit():
+        kind = prefix or values["target_type"] or "script"
+    else:
+        kind, target = values["target_type"], ""
+    if kind and kind not in {t.value for t in TargetType}:
+        raise Invalid("target_type", f"'{kind}' is not a kind of target.")
     return RunFilter(
         status=(RunStatus(values["status"]),) if values["status"] in STATUSES else (),
-        target_type=TargetType(values["target_type"]) if values["target_type"] else None,
+        target_type=TargetType(kind) if kind else None,
         target_id=int(target) if target.isdigit() else None,
         trigger=Trigger(values["trigger"]) if values["trigger"] in TRIGGERS else None,
         since=datetime.combine(since, time.min, UTC) if since else None,
@@ -68,7 +74,7 @@ class RunsState(rx.State):
     sort: str = "-queued_at"
     filters: dict[str, str] = {name: "" for name in FILTERS}
     errors: dict[str, str] = {}
-    targets: list[dict[str, str]] = []  # {"value": script id, "label": name}
+    targets: list[dict[str, str]] = []  # {"value": "<kind>:<id>", "label": "name (Kind)"}
     loaded: bool = False
     exporting: str = ""
     form_key: int = 0
@@ -107,7 +113,7 @@ class RunsState(rx.State):
                     page_size=PAGE_SIZE,
                     sort=self.sort,
                 )
-                known = await scripts.list_scripts(session=session, principal=principal)
+                known = await targets.choices(session=session, principal=principal)
         except Unauthenticated:
             return SESSION_OVER
         except DomainError as exc:
@@ -115,18 +121,22 @@ class RunsState(rx.State):
             self.loaded = True
             return None
         self.rows, self.total, self.loaded = [run_row(r) for r in found.items], found.total, True
-        self.targets = [{"value": str(s.id), "label": s.name} for s in known]
+        self.targets = [
+            {"value": f"{kind}:{id_}", "label": f"{name} ({TARGET_LABELS.get(kind, kind)})"}
+            for kind, id_, name in known
+        ]
         return None
 
     @rx.event
     async def load(self):
-        """on_load: newest first; `?target=<script id>` and `?status=` preselect filters."""
+        """on_load: newest first; `?target=<kind>:<id>` (or a script id) and `?status=`
+        preselect filters."""
         query = self.router.url.query_parameters
         self.filters = {name: "" for name in FILTERS}
         for name in ("target", "status", "trigger"):
             self.filters[name] = str(query.get(name, ""))[:40]
-        if self.filters["target"]:
-            self.filters["target_type"] = "script"
+        if self.filters["target"].isdigit():  # ?target=<script id>, as older links have it
+            self.filters["target"] = f"script:{self.filters['target']}"
         self.page, self.sort, self.errors, self.loaded = 1, "-queued_at", {}, False
         self.form_key += 1
         return await self._fetch()

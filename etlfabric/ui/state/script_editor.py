@@ -264,6 +264,15 @@ class ScriptEditorState(rx.State):
         return rx.set_focus(f"env_name_{self._env_counter}")
 
     @rx.event
+    def name_env_var(self, key: str, name: str):
+        """Keep a new row's name as typed (on blur): Save reads the form, and this backs it up
+        when a freshly added input is not in the submitted form yet."""
+        self.env_rows = [
+            {**row, "name": name.strip()} if row["key"] == key and not row["stored"] else row
+            for row in self.env_rows
+        ]
+
+    @rx.event
     def remove_env_var(self, key: str):
         self.env_rows = [row for row in self.env_rows if row["key"] != key]
 

@@ -33,7 +33,15 @@ def flatten(nodes: list[folders.FolderNode], depth: int = 0) -> list[dict[str, s
     """The tree in display order, each folder with its depth (for indentation)."""
     rows = []
     for node in nodes:
-        rows.append({"id": str(node.id), "name": node.name, "path": node.path, "depth": str(depth)})
+        rows.append(
+            {
+                "id": str(node.id),
+                "name": node.name,
+                "path": node.path,
+                "depth": str(depth),
+                "parent": str(node.parent_id or ""),
+            }
+        )
         rows.extend(flatten(node.children, depth + 1))
     return rows
 
@@ -47,6 +55,7 @@ def script_row(script, paths: dict[int, str], last) -> dict[str, str]:
         "safe_name": script.safe_name,
         "type": TYPE_LABELS.get(str(script.type), str(script.type)),
         "folder": paths.get(script.folder_id, "") if script.folder_id else "",
+        "folder_id": str(script.folder_id or ""),
         "status": status,
         "status_label": status_label(last.status if last else None),
         "last_run": when(last.queued_at) if last else "",
@@ -61,7 +70,7 @@ def optional_id(value) -> int | None:
 
 
 class ScriptsState(rx.State):
-    folders: list[dict[str, str]] = []  # {"id", "name", "path", "depth"}
+    folders: list[dict[str, str]] = []  # {"id", "name", "path", "depth", "parent"}
     folder: str = ""  # the folder in view; "" = every script
     search: str = ""
     rows: list[dict[str, str]] = []
