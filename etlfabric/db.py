@@ -8,10 +8,11 @@ are never given a session-level `search_path`, so a pooled connection goes back 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
-from sqlalchemy import Engine, create_engine, make_url, select, text
+from sqlalchemy import Engine, create_engine, event, exc, make_url, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from etlfabric.config import get_settings
 from etlfabric.errors import ConfigError, NotFound
 
+PING_AFTER_IDLE_SECONDS = 2.0
 _async_engines: dict[str, AsyncEngine] = {}
 _sync_engines: dict[str, Engine] = {}
 
@@ -58,10 +60,31 @@ def sync_engine(url: str | None = None, **options) -> Engine:
     """For Celery workers, the scheduler and migrations, which are synchronous."""
     url = url or _database_url()
     if url not in _sync_engines:
-        _sync_engines[url] = create_engine(
-            with_driver(url, "psycopg2"), pool_pre_ping=True, **options
-        )
+        engine = create_engine(with_driver(url, "psycopg2"), **options)
+        _ping_when_idle(engine)
+        _sync_engines[url] = engine
     return _sync_engines[url]
+
+
+def _ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Ping a pooled connection on checkout only when it sat idle for `after` seconds (a dead
+    one is replaced, as with pool_pre_ping). A worker opens two transactions per run: pinging
+    connections it used a moment ago cost a round trip each, ~1.4 ms per run."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection, record, proxy) -> None:
+        if time.monotonic() - record.info.get("returned_at", 0.0) < after:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()
 
 
 async def dispose_engines() -> None:

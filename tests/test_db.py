@@ -63,3 +63,23 @@ async def test_tenant_session_rolls_back_on_error():
 
 async def test_ping_database_answers():
     await db.ping_database()
+
+
+def test_an_idle_connection_killed_by_the_server_is_replaced_on_checkout():
+    """Sync engines ping a pooled connection only after it sat idle (here: at once)."""
+    from sqlalchemy import create_engine
+
+    from etlfabric.config import get_settings
+
+    engine = create_engine(db.with_driver(get_settings().database_url, "psycopg2"), pool_size=1)
+    db._ping_when_idle(engine, after=0.0)
+    try:
+        with engine.connect() as connection:
+            first = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.sync_engine().connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        with engine.connect() as connection:
+            second = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert second != first
+    finally:
+        engine.dispose()

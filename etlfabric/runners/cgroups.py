@@ -47,6 +47,15 @@ class PidsCgroup:
             return cls(path)
         return None
 
+    def refused_forks(self) -> int:
+        """How many forks the kernel refused at pids.max (its "max" event count)."""
+        try:
+            lines = (self.path / "pids.events").read_text().splitlines()
+            events = dict(line.split() for line in lines)
+            return int(events.get("max", 0))
+        except (OSError, ValueError):
+            return 0
+
     def remove(self) -> None:
         """Remove the cgroup once its killed tasks have left it (a moment after SIGKILL)."""
         for _ in range(40):

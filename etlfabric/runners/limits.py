@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import shutil
 import signal
 import threading
 import time
@@ -33,6 +34,19 @@ HWM_MAX_PROCESSES = 16
 KILL_GIVE_UP_SECONDS = 5.0
 NICENESS = 10  # scripts yield the CPU to the worker (and its watcher) when both want it
 CPU_HARD_EXTRA_SECONDS = 2
+SYSTEM_BIN = "/usr/bin:/bin:/usr/sbin:/sbin"
+PRLIMIT, SETPRIV = (
+    shutil.which("prlimit", path=SYSTEM_BIN),
+    shutil.which("setpriv", path=SYSTEM_BIN),
+)
+PRLIMIT_OPTIONS = {
+    resource.RLIMIT_CORE: "--core",
+    resource.RLIMIT_AS: "--as",
+    resource.RLIMIT_CPU: "--cpu",
+    resource.RLIMIT_FSIZE: "--fsize",
+    resource.RLIMIT_NPROC: "--nproc",
+}
+LAUNCH_FAILED = ("prlimit: failed to execute", "setpriv: failed to execute")
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -68,12 +82,32 @@ class ChildSetup:
             wanted.append((resource.RLIMIT_NPROC, self.max_tasks))
         return wanted
 
-    def preexec(self) -> Callable[[], None]:
+    def _settings(self) -> list[tuple[int, int, int]]:
         extra = {resource.RLIMIT_CPU: CPU_HARD_EXTRA_SECONDS}
-        settings = [
+        return [
             _within_hard_limit(which, soft, soft + extra.get(which, 0))
             for which, soft in self.rlimits()
         ]
+
+    def launcher(self) -> list[str] | None:
+        """The same set-up as argv to put before the command: util-linux's prlimit sets the
+        rlimits and setpriv drops to the run user, each then exec'ing the next. The worker can
+        then start the child by vfork instead of fork + preexec, ~10 ms less per run from a
+        worker of ~90 MB. None when a cgroup must be joined first or the tools are missing;
+        niceness is set by the caller once the child exists (setpriority)."""
+        if self.cgroup_procs or PRLIMIT is None or (self.uid is not None and SETPRIV is None):
+            return None
+        argv = [PRLIMIT]
+        argv += [
+            f"{PRLIMIT_OPTIONS[which]}={soft}:{hard}" for which, soft, hard in self._settings()
+        ]
+        argv.append("--")
+        if self.uid is not None:
+            argv += [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--"]
+        return argv
+
+    def preexec(self) -> Callable[[], None]:
+        settings = self._settings()
         procs, uid, gid = self.cgroup_procs, self.uid, self.gid
 
         def apply() -> None:  # keep it minimal: it runs between fork and exec

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from etlfabric.runners.cgroups import PidsCgroup
-from etlfabric.runners.limits import MB, ChildSetup, GroupWatcher, Limits, task_limit
+from etlfabric.runners.limits import (
+    LAUNCH_FAILED,
+    MB,
+    NICENESS,
+    ChildSetup,
+    GroupWatcher,
+    Limits,
+    task_limit,
+)
 from etlfabric.runners.output import pump
 
 __all__ = ["Command", "Limits", "OnOutput", "Outcome", "ShouldCancel", "run_process"]
@@ -43,6 +51,8 @@ class Outcome:
     duration_ms: int
     peak_memory_mb: float | None
     cpu_time_ms: int | None
+    rows_loaded: int | None = None  # what the work reports about itself (pipelines, dbt)
+    details: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ class Command:
 class _Flags:
     memory_error: bool = False
     file_too_large: bool = False
+    launch_error: str | None = None  # prlimit / setpriv could not exec the command
 
 
 def _await_exit(pid: int, out: queue.Queue) -> None:
@@ -70,8 +81,9 @@ def _await_exit(pid: int, out: queue.Queue) -> None:
     out.put(("exit", None))
 
 
-def _spawn(command: Command, cgroup: PidsCgroup | None) -> subprocess.Popen:
-    extra = {}
+def _spawn(command: Command, cgroup: PidsCgroup | None) -> tuple[subprocess.Popen, bool]:
+    """The child, and whether it starts through prlimit / setpriv (ChildSetup.launcher)."""
+    argv, extra, launched = command.argv, {}, False
     if command.limits is not None or command.user is not None:
         limits = command.limits or Limits(None, None, None, None)
         setup = ChildSetup(
@@ -81,9 +93,12 @@ def _spawn(command: Command, cgroup: PidsCgroup | None) -> subprocess.Popen:
             uid=command.user,
             gid=command.group,
         )
-        extra["preexec_fn"] = setup.preexec()
-    return subprocess.Popen(
-        command.argv,
+        if (prefix := setup.launcher()) is not None:
+            argv, launched = prefix + argv, True
+        else:
+            extra["preexec_fn"] = setup.preexec()
+    proc = subprocess.Popen(
+        argv,
         cwd=command.cwd,
         env=command.env,
         stdin=subprocess.DEVNULL,
@@ -92,6 +107,10 @@ def _spawn(command: Command, cgroup: PidsCgroup | None) -> subprocess.Popen:
         start_new_session=True,
         **extra,
     )
+    if launched:  # at once: the child is still in prlimit / setpriv, or just past them
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, proc.pid, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    return proc, launched
 
 
 class _Supervisor:
@@ -112,7 +131,8 @@ class _Supervisor:
         self.flags = _Flags()
         self.reason: str | None = None  # "cancelled" | "timed_out" | a watcher breach
         self.kill_at: float | None = None
-        self.exited = self.pumped = False
+        self.exited = self.pumped = self.launched = False
+        self.cgroup: PidsCgroup | None = None
 
     def run(self) -> Outcome:
         limits = self.command.limits
@@ -128,10 +148,11 @@ class _Supervisor:
 
     def _run(self, cgroup: PidsCgroup | None) -> Outcome:
         try:
-            proc = _spawn(self.command, cgroup)
+            proc, self.launched = _spawn(self.command, cgroup)
         except (OSError, subprocess.SubprocessError) as exc:
             return self._not_started(exc)
         self.pid = proc.pid  # also the session and process group id (start_new_session)
+        self.cgroup = cgroup
         if self.on_start:
             self.on_start(proc.pid)
         limits = self.command.limits
@@ -188,6 +209,9 @@ class _Supervisor:
 
     def _deliver(self, stream: str, lines: list[str]) -> None:
         for line in lines:
+            if stream == "stderr" and self.launched and line.startswith(LAUNCH_FAILED):
+                self.flags.launch_error = line.split(": ", 1)[1]
+                continue
             if stream == "stderr":
                 self.flags.memory_error |= any(m in line for m in MEMORY_ERROR_MARKERS)
                 self.flags.file_too_large |= "File too large" in line
@@ -205,6 +229,8 @@ class _Supervisor:
         self._kill_all()
         if left and left > (self.command.limits.processes or left):
             self.reason = "processes"  # a fork bomb whose first process returned at once
+        elif self.reason is None and self.cgroup and self.cgroup.refused_forks():
+            self.reason = "processes"  # the kernel said no to a fork: the bomb died of it
         if left:
             self.on_output("system", f"Stopped {left} process(es) the script left running")
 
@@ -227,6 +253,8 @@ class _Supervisor:
 
     def _outcome(self, status: int | None, usage) -> Outcome:
         exit_code = None if status is None else os.waitstatus_to_exitcode(status)
+        if self.flags.launch_error and exit_code in (126, 127):
+            return self._not_started(self.flags.launch_error)
         # Not ru_maxrss: it counts the worker's own memory, which the child had until its exec.
         peak = self.watcher.peak_rss if self.watcher else 0
         if self.reason is None and self.watcher:
@@ -242,7 +270,7 @@ class _Supervisor:
             cpu_time_ms=cpu_ms,
         )
 
-    def _not_started(self, exc: Exception) -> Outcome:
+    def _not_started(self, exc: Exception | str) -> Outcome:
         error = f"the process could not be started: {exc}"
         self.on_output("system", error)
         duration_ms = int((time.monotonic() - self.started) * 1000)

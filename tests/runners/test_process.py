@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -11,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from etlfabric.runners import limits as limits_module
 from etlfabric.runners.limits import Limits
 from etlfabric.runners.process import Command, run_process
 from tests.runners.conftest import Recorder, never
@@ -193,3 +195,40 @@ def test_a_command_that_cannot_start_fails_clearly():
     assert outcome.status == "failed" and outcome.exit_code is None
     assert outcome.error.startswith("the process could not be started:")
     assert recorder.lines("system") == [outcome.error]
+
+
+SHOWS_ITS_LIMITS = (
+    "import os, resource as r\n"
+    "print(os.nice(0))\n"
+    "for name in ('RLIMIT_AS', 'RLIMIT_FSIZE', 'RLIMIT_CORE'):\n"
+    "    print(name, *r.getrlimit(getattr(r, name)))\n"
+)
+
+
+@pytest.mark.parametrize("launcher", [True, False], ids=["prlimit", "preexec"])
+def test_the_child_gets_its_limits_and_niceness_either_way(launcher: bool, monkeypatch):
+    """Through prlimit (vfork, the fast way) or a preexec hook (where a cgroup is joined)."""
+    if launcher and limits_module.PRLIMIT is None:
+        pytest.skip("util-linux prlimit is not installed")
+    if not launcher:
+        monkeypatch.setattr(limits_module, "PRLIMIT", None)
+    limits = Limits(memory_mb=300, file_size_mb=7, processes=None)
+    outcome, recorder, _ = run(SHOWS_ITS_LIMITS, limits=limits)
+    assert outcome.status == "succeeded", recorder.text()
+    mb = 1024 * 1024
+    assert recorder.lines("stdout") == [
+        str(os.nice(0) + limits_module.NICENESS),
+        f"RLIMIT_AS {600 * mb} {600 * mb}",
+        f"RLIMIT_FSIZE {7 * mb} {7 * mb}",
+        "RLIMIT_CORE 0 0",
+    ]
+
+
+def test_a_command_the_launcher_cannot_exec_fails_clearly():
+    command = Command(["/nonexistent/python"], Path("/tmp"), {}, 5, Limits(processes=None))
+    recorder = Recorder()
+    outcome = run_process(command, on_output=recorder, should_cancel=never)
+    assert outcome.status == "failed" and outcome.exit_code is None
+    assert outcome.error.startswith("the process could not be started:")
+    assert "/nonexistent/python" in outcome.error
+    assert recorder.lines() == [outcome.error]
