@@ -32,3 +32,20 @@ def confirm_button(
             max_width="28rem",
         ),
     )
+
+
+def delete_button(*, thing: str, description: str, on_confirm) -> rx.Component:
+    """A page's red Delete button, confirmed in a dialog ("Delete this <thing>?")."""
+    return confirm_button(
+        rx.button(
+            rx.icon("trash-2", size=16, aria_hidden="true"),
+            "Delete",
+            variant="soft",
+            color_scheme="red",
+            type="button",
+        ),
+        title=f"Delete this {thing}?",
+        description=description,
+        action=f"Delete {thing}",
+        on_confirm=on_confirm,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.confirm import confirm_button
+from etlfabric.ui.components.confirm import delete_button
 from etlfabric.ui.components.forms import SELECT_STYLE, form_error
 from etlfabric.ui.components.layout import missing_callout
 from etlfabric.ui.components.runs import muted, text_link
@@ -105,18 +105,10 @@ def settings_card() -> rx.Component:
 
 
 def buttons() -> rx.Component:
-    delete = confirm_button(
-        rx.button(
-            rx.icon("trash-2", size=16, aria_hidden="true"),
-            "Delete",
-            variant="soft",
-            color_scheme="red",
-            type="button",
-        ),
-        title="Delete this connection?",
+    delete = delete_button(
+        thing="connection",
         description="Pipelines that use it must be changed or deleted first. "
         "Its stored credentials are erased.",
-        action="Delete connection",
         on_confirm=S.delete,
     )
     save = rx.button(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.confirm import confirm_button
+from etlfabric.ui.components.confirm import confirm_button, delete_button
 from etlfabric.ui.components.layout import data_table, missing_callout
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
@@ -46,18 +46,10 @@ def actions() -> rx.Component:
         action="Drop and reload",
         on_confirm=S.run(True),
     )
-    delete = confirm_button(
-        rx.button(
-            rx.icon("trash-2", size=16, aria_hidden="true"),
-            "Delete",
-            variant="soft",
-            color_scheme="red",
-            type="button",
-        ),
-        title="Delete this pipeline?",
+    delete = delete_button(
+        thing="pipeline",
         description="Its schedules stop finding it and its dependency edges go. "
         "Its runs and the data it loaded stay.",
-        action="Delete pipeline",
         on_confirm=S.delete,
     )
     edit = rx.button(

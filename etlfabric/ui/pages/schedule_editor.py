@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.confirm import confirm_button
+from etlfabric.ui.components.confirm import delete_button
 from etlfabric.ui.components.forms import SELECT_STYLE, form_error
 from etlfabric.ui.components.layout import missing_callout
 from etlfabric.ui.components.runs import text_link
@@ -60,17 +60,9 @@ def target_card() -> rx.Component:
 
 
 def buttons() -> rx.Component:
-    delete = confirm_button(
-        rx.button(
-            rx.icon("trash-2", size=16, aria_hidden="true"),
-            "Delete",
-            variant="soft",
-            color_scheme="red",
-            type="button",
-        ),
-        title="Delete this schedule?",
+    delete = delete_button(
+        thing="schedule",
         description="It stops firing at once. Its past runs stay in the run history.",
-        action="Delete schedule",
         on_confirm=S.delete,
     )
     return rx.hstack(
