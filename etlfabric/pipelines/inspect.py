@@ -37,8 +37,9 @@ def pipeline_state(org_id: int, pipeline_id: int) -> dict:
     return found
 
 
-def reset_state(org_id: int, pipeline_id: int, *, full_refresh: bool = False) -> None:
-    state.request_reset(org_id, pipeline_id, kind="full_refresh" if full_refresh else "state")
+def reset_state(org_id: int, pipeline_id: int) -> None:
+    """The next run forgets the incremental cursors (a full refresh is a run's own payload)."""
+    state.request_reset(org_id, pipeline_id, kind="state")
 
 
 def _reader(org_id: int, pipeline: Pipeline) -> tuple[str, str]:
