@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     # The interpreter script environments are made from; unset: the worker's, or the system's
     # python3 when the run user cannot reach the worker's.
     script_python: str | None = None
+    # Keep a Python interpreter started for the next run of a script run twice in a row
+    # (runners/warm.py): ~10 ms less per run, one idle interpreter per worker process.
+    prestart_interpreters: bool = True
 
     @field_validator("data_dir")
     @classmethod

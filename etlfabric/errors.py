@@ -73,5 +73,14 @@ class TerminalError(Exception):
     """A failure that retrying will not fix (bad credentials, bad config)."""
 
 
+class SkipRun(Exception):
+    """A claimed run must not do its work now (its source cools down after a 503): the claim is
+    rolled back and the run ends `skipped` with `reason`."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ConfigError(RuntimeError):
     """The platform cannot start with this configuration; the message names the variable."""

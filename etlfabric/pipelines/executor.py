@@ -20,13 +20,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from etlfabric.config import get_settings
-from etlfabric.errors import Conflict, NotFound
+from etlfabric.errors import Conflict, NotFound, SkipRun
 from etlfabric.models import Connection, Organization, Pipeline, Run
 from etlfabric.pipelines import cooldown, spec, state
 from etlfabric.pipelines.results import ResultReader
 from etlfabric.runners.process import Command, Limits, OnOutput, Outcome, ShouldCancel, run_process
 from etlfabric.runners.script import remove_tree
-from etlfabric.services import run_logs, runs, tenancy
+from etlfabric.services import run_logs, tenancy
 
 MEMORY_MB = 2048
 TIMEOUT_SECONDS = 3600
@@ -57,10 +57,7 @@ def prepare_pipeline(session: Session, org_id: int, run: Run):
             f"Skipped: source '{source.name}' answered 503 recently and cools down for "
             f"another {left} s."
         )
-        runs.skip_queued(session, org_id, run.id, reason)
-        return Work(
-            call=lambda on_output, should_cancel: Outcome(None, "failed", reason, 0, None, None)
-        )
+        raise SkipRun(reason)
     org = session.get(Organization, org_id)
     own = tenancy.list_data_schemas(session.connection(), org_id)
     spec.check_dataset(org_id, pipeline, destination, own)

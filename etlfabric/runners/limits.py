@@ -82,7 +82,7 @@ class ChildSetup:
             wanted.append((resource.RLIMIT_NPROC, self.max_tasks))
         return wanted
 
-    def _settings(self) -> list[tuple[int, int, int]]:
+    def settings(self) -> list[tuple[int, int, int]]:
         extra = {resource.RLIMIT_CPU: CPU_HARD_EXTRA_SECONDS}
         return [
             _within_hard_limit(which, soft, soft + extra.get(which, 0))
@@ -98,16 +98,14 @@ class ChildSetup:
         if self.cgroup_procs or PRLIMIT is None or (self.uid is not None and SETPRIV is None):
             return None
         argv = [PRLIMIT]
-        argv += [
-            f"{PRLIMIT_OPTIONS[which]}={soft}:{hard}" for which, soft, hard in self._settings()
-        ]
+        argv += [f"{PRLIMIT_OPTIONS[which]}={soft}:{hard}" for which, soft, hard in self.settings()]
         argv.append("--")
         if self.uid is not None:
             argv += [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--"]
         return argv
 
     def preexec(self) -> Callable[[], None]:
-        settings = self._settings()
+        settings = self.settings()
         procs, uid, gid = self.cgroup_procs, self.uid, self.gid
 
         def apply() -> None:  # keep it minimal: it runs between fork and exec

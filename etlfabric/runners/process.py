@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from etlfabric.runners.cgroups import PidsCgroup
 from etlfabric.runners.limits import (
@@ -30,6 +31,9 @@ from etlfabric.runners.limits import (
     task_limit,
 )
 from etlfabric.runners.output import pump
+
+if TYPE_CHECKING:
+    from etlfabric.runners.warm import Warm
 
 __all__ = ["Command", "Limits", "OnOutput", "Outcome", "ShouldCancel", "run_process"]
 
@@ -65,6 +69,7 @@ class Command:
     user: int | None = None  # uid/gid to switch to before exec (the worker runs as root)
     group: int | None = None
     dedicated_user: bool = False
+    prestarted: Warm | None = None  # an interpreter waiting to become argv (runners/warm.py)
 
 
 @dataclass
@@ -81,18 +86,35 @@ def _await_exit(pid: int, out: queue.Queue) -> None:
     out.put(("exit", None))
 
 
+def _setup(command: Command, cgroup: PidsCgroup | None) -> ChildSetup | None:
+    if command.limits is None and command.user is None:
+        return None
+    limits = command.limits or Limits(None, None, None, None)
+    return ChildSetup(
+        limits=limits,
+        cgroup_procs=cgroup.procs_file if cgroup else None,
+        max_tasks=task_limit(limits, dedicated_user=command.dedicated_user),
+        uid=command.user,
+        gid=command.group,
+    )
+
+
+def _start(command: Command, cgroup: PidsCgroup | None) -> tuple[subprocess.Popen, bool]:
+    """The child, and whether it starts through prlimit / setpriv (ChildSetup.launcher): the
+    interpreter waiting for this command when there is one (and no cgroup to join), else new."""
+    if (warm := command.prestarted) is not None:
+        if cgroup is None:
+            setup = _setup(command, None)
+            job = {"cwd": command.cwd, "env": command.env, "argv0": command.argv[-1]}
+            if proc := warm.hand_over(**job, rlimits=setup.settings() if setup else []):
+                return proc, False
+        warm.discard()
+    return _spawn(command, cgroup)
+
+
 def _spawn(command: Command, cgroup: PidsCgroup | None) -> tuple[subprocess.Popen, bool]:
-    """The child, and whether it starts through prlimit / setpriv (ChildSetup.launcher)."""
     argv, extra, launched = command.argv, {}, False
-    if command.limits is not None or command.user is not None:
-        limits = command.limits or Limits(None, None, None, None)
-        setup = ChildSetup(
-            limits=limits,
-            cgroup_procs=cgroup.procs_file if cgroup else None,
-            max_tasks=task_limit(limits, dedicated_user=command.dedicated_user),
-            uid=command.user,
-            gid=command.group,
-        )
+    if (setup := _setup(command, cgroup)) is not None:
         if (prefix := setup.launcher()) is not None:
             argv, launched = prefix + argv, True
         else:
@@ -148,7 +170,7 @@ class _Supervisor:
 
     def _run(self, cgroup: PidsCgroup | None) -> Outcome:
         try:
-            proc, self.launched = _spawn(self.command, cgroup)
+            proc, self.launched = _start(self.command, cgroup)
         except (OSError, subprocess.SubprocessError) as exc:
             return self._not_started(exc)
         self.pid = proc.pid  # also the session and process group id (start_new_session)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from etlfabric.config import get_settings
-from etlfabric.runners import orphans
+from etlfabric.runners import orphans, warm
 from etlfabric.runners.environments import Environment, EnvironmentFailed, environment
 from etlfabric.runners.limits import Limits
 from etlfabric.runners.process import Command, OnOutput, Outcome, ShouldCancel, run_process
@@ -81,8 +81,12 @@ def run_script(spec: ScriptSpec, *, on_output: OnOutput, should_cancel: ShouldCa
 
 
 def _run(spec, env: Environment, workdir: Path, run_as, on_output, should_cancel) -> Outcome:
+    uid, gid = (run_as.uid, run_as.gid) if run_as else (None, None)
+    warm_key = None
     if spec.type == "python":
         argv = [str(env.python), "-u", SCRIPT_FILES["python"]]
+        if get_settings().prestart_interpreters and not warm.acts_at_startup(spec.env_vars):
+            warm_key = warm.key_for(env.python, base_environment(env), uid, gid)
     else:
         argv = ["/bin/bash", SCRIPT_FILES["shell"]]
     command = Command(
@@ -91,23 +95,29 @@ def _run(spec, env: Environment, workdir: Path, run_as, on_output, should_cancel
         env=child_environment(spec, env, workdir),
         timeout_seconds=spec.timeout_seconds,
         limits=spec.limits,
-        user=run_as.uid if run_as else None,
-        group=run_as.gid if run_as else None,
+        user=uid,
+        group=gid,
         dedicated_user=bool(run_as and run_as.uid != 0),
+        prestarted=warm.pool.take(warm_key) if warm_key else None,
     )
     notes: list[Path] = []
     data_dir = get_settings().data_dir
 
-    def note(sid: int) -> None:  # a dead worker's successor kills what this run left running
+    def started(sid: int) -> None:
+        # a dead worker's successor kills what this run left running
         notes.append(
             orphans.register(data_dir, f"{spec.org_id}-{spec.run_id}", sid=sid, workdir=workdir)
         )
+        if warm_key:  # the next run of this script skips Python's start-up
+            warm.pool.start_soon(warm_key)
 
     try:
         outcome = run_process(
-            command, on_output=on_output, should_cancel=should_cancel, on_start=note
+            command, on_output=on_output, should_cancel=should_cancel, on_start=started
         )
     finally:
+        if command.prestarted:
+            command.prestarted.discard()
         for path in notes:
             orphans.forget(path)
     if run_as and outcome.exit_code is None and outcome.status == "failed":
@@ -122,21 +132,24 @@ def _run(spec, env: Environment, workdir: Path, run_as, on_output, should_cancel
 
 def child_environment(spec: ScriptSpec, env: Environment, workdir: Path) -> dict[str, str]:
     """Built from an allowlist: nothing of the worker's own environment reaches a script."""
-    variables = {
-        "PATH": f"{env.bin_dir}:{SYSTEM_PATH}",
-        "HOME": str(workdir),
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "TZ": os.environ.get("TZ", "UTC"),
-        "TMPDIR": str(workdir / "tmp"),
-        "PYTHONUNBUFFERED": "1",
-        "VIRTUAL_ENV": str(env.path),
-    }
+    variables = base_environment(env) | {"HOME": str(workdir), "TMPDIR": str(workdir / "tmp")}
     variables.update({k: v for k, v in spec.env_vars.items() if k not in RESERVED_VARIABLES})
     variables["ETLFABRIC_RUN_ID"] = str(spec.run_id)
     if spec.payload is not None:
         variables["ETLFABRIC_PAYLOAD"] = spec.payload
     return variables
+
+
+def base_environment(env: Environment) -> dict[str, str]:
+    """What every script of `env` starts with, before its run's own folder and variables."""
+    return {
+        "PATH": f"{env.bin_dir}:{SYSTEM_PATH}",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": os.environ.get("TZ", "UTC"),
+        "PYTHONUNBUFFERED": "1",
+        "VIRTUAL_ENV": str(env.path),
+    }
 
 
 def _announce_run_as(name: str | None, on_output: OnOutput) -> None:

@@ -176,6 +176,14 @@ def claim_run(
     return session.scalars(statement).one_or_none()
 
 
+def over_limit(session: Session, org_id: int, run: Run, limit: int) -> bool:
+    """For a run claimed in this transaction: whether its target now runs more than `limit` runs,
+    this one included. Serialised per target until commit; roll back when True, and the run stays
+    queued like one claim_run refused."""
+    _target_lock(session, org_id, run)
+    return _running_count(session, run) > max(1, limit)
+
+
 @dataclass(frozen=True)
 class Pulse:
     running: bool  # False: the run ended elsewhere (reaped, or cancelled): stop working on it
@@ -213,11 +221,6 @@ def finish_run(
     table, load ids...) are merged into the run's. `release_target`: send the oldest run of the
     same target that waits for a free slot (targets with a concurrent-run limit)."""
     new = RunStatus(status)
-    current = session.get(Run, run_id)
-    if current is None:
-        return None
-    retry = new in RETRIED and current.attempt < current.max_attempts
-    error = _explained(error, current, new, retry)
     run = session.scalars(
         _move(
             run_id,
@@ -234,6 +237,9 @@ def finish_run(
     ).one_or_none()
     if run is None:
         return None
+    retry = new in RETRIED and run.attempt < run.max_attempts
+    if (explained := _explained(error, run, new, retry)) != error:
+        run.error = explained  # runs with several attempts only: one more UPDATE at flush
     _after_end(session, org_id, run, retry=retry, release_target=release_target)
     return run
 

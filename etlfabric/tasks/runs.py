@@ -21,8 +21,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from etlfabric.db import sync_tenant_session
-from etlfabric.errors import ConfigError, DomainError, NotFound
-from etlfabric.models import Run, RunStatus, Schedule, Script, TargetType
+from etlfabric.errors import ConfigError, DomainError, NotFound, SkipRun
+from etlfabric.models import Run, Schedule, Script, TargetType
 from etlfabric.pipelines.executor import prepare_pipeline
 from etlfabric.runners.process import Limits, OnOutput, Outcome, ShouldCancel
 from etlfabric.runners.script import ScriptSpec, run_script
@@ -113,22 +113,30 @@ def _prepare(session: Session, org_id: int, run: Run) -> Work:
         return _failing(str(exc))
 
 
+class _Waits(Exception):
+    """The run's target already runs as many runs as it may: roll the claim back."""
+
+
 def claim(org_id: int, run_id: int, worker: str) -> Work | None:
-    """The run's work if this delivery claimed it; None for a duplicate or a run not queued."""
+    """The run's work if this delivery claimed it; None for a duplicate, a run not queued, or one
+    that waits for a free slot of its target (it stays queued) or was skipped."""
     try:
         with sync_tenant_session(org_id) as session:
-            run = session.get(Run, run_id)
-            if run is None or run.status is not RunStatus.queued:
+            run = runs.claim_run(session, org_id=org_id, run_id=run_id, worker=worker)
+            if run is None:
                 return None
             work = _prepare(session, org_id, run)
-            claimed = runs.claim_run(
-                session,
-                org_id=org_id,
-                run_id=run_id,
-                worker=worker,
-                concurrency_limit=work.concurrency_limit,
-            )
-            return work if claimed else None
+            limit = work.concurrency_limit
+            if limit is not None and runs.over_limit(session, org_id, run, limit):
+                log.info("run %s waits: its target runs %s at most", run_id, limit)
+                raise _Waits
+            return work
+    except _Waits:
+        return None
+    except SkipRun as skip:  # rolled back above: the run is queued again, and now skipped
+        with sync_tenant_session(org_id) as session:
+            runs.skip_queued(session, org_id, run_id, skip.reason)
+        return None
     except NotFound:  # the organisation was removed meanwhile
         return None
 
