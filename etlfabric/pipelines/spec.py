@@ -15,7 +15,8 @@ from etlfabric.services import connection_access, tenancy
 
 SQL_TYPES = ("postgres", "mysql", "mssql", "oracle", "sqlite", "warehouse")
 DESTINATION_TYPES = ("postgres", "warehouse")
-FAST_FORMAT = "csv"  # PostgreSQL COPY: the fast path for tabular (arrow) sources
+# PostgreSQL COPY for tabular (arrow) sources; SQL tables may go as Parquet instead (fastload.py)
+FAST_FORMAT = "csv"
 
 
 def pipeline_name(org_id: int, pipeline_id: int) -> str:
