@@ -101,6 +101,7 @@ def bare_dlt(source_url: str, destination_url: str, dataset: str) -> float:
         "DLT_DATA_DIR": folder,
         "RUNTIME__LOG_LEVEL": "WARNING",
         "DATA_WRITER__DISABLE_COMPRESSION": "true",
+        "LOAD__DELETE_COMPLETED_JOBS": "true",
     }
     argv = [sys.executable, script, source_url, destination_url, dataset, folder]
     return timed(lambda: subprocess.run(argv, check=True, env=env, cwd=folder))

@@ -151,8 +151,11 @@ def child_environment(workdir: Path) -> dict[str, str]:
         "RUNTIME__DLTHUB_TELEMETRY": "false",
         "RUNTIME__LOG_LEVEL": "WARNING",
         # dlt gzips its intermediate files by default: for 1M rows that is ~2.6 s of the
-        # normalize step's ~4 s, to save disk space on files deleted once they are loaded
+        # normalize step's ~4 s, to save disk space on files deleted once they are loaded...
         "DATA_WRITER__DISABLE_COMPRESSION": "true",
+        # ...which dlt does not do by default: it keeps every loaded package's files (30-60 MB
+        # per million rows, forever). The package folders, which state.py reads, stay.
+        "LOAD__DELETE_COMPLETED_JOBS": "true",
         "DO_NOT_TRACK": "1",
     }
 

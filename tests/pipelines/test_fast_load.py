@@ -3,8 +3,10 @@ through a binary COPY where dlt's ADBC job handles them, and the CSV way everywh
 
 from __future__ import annotations
 
+from etlfabric.config import get_settings
 from etlfabric.models import RunStatus
-from etlfabric.pipelines import inspect
+from etlfabric.pipelines import inspect, state
+from etlfabric.pipelines.spec import pipeline_dir, pipeline_name
 from tests.pipeline_factories import make_pipeline, postgres_source, source_sql, warehouse
 from tests.pipeline_runs import execute
 
@@ -100,3 +102,19 @@ async def test_json_columns_and_replace_keep_the_csv_way(owner, source_db):
     _, rows = inspect.preview_rows(owner.org_id, with_json, "docs")
     assert sorted(rows) == [[1, {"a": 1}], [2, [2]]]
     assert inspect.preview_rows(owner.org_id, replaced, "plain")[1] == [[1, "a"]]
+
+
+async def test_loaded_files_are_not_kept_but_the_last_load_is_known(owner, source_db):
+    source_sql(source_db, WIDE.format(name="kept"), "INSERT INTO kept VALUES " + ROW.format(id=1))
+    source = await postgres_source(owner.org_id, source_db)
+    pipeline = await make_pipeline(
+        owner, source, await warehouse(owner.org_id), config={"table": "kept"}
+    )
+    run, texts = execute(owner.org_id, pipeline)
+    assert run.status is RunStatus.succeeded, (run.error, texts)
+
+    folder = pipeline_dir(get_settings().data_dir, owner.org_id, pipeline.id)
+    loaded = folder / pipeline_name(owner.org_id, pipeline.id) / "load" / "loaded"
+    assert [p.name for p in loaded.iterdir()] == [run.details["load_id"]]
+    assert not [p for p in loaded.rglob("*") if p.is_file() and "completed_jobs" in p.parts]
+    assert state.read_state(owner.org_id, pipeline.id)["last_load_id"] == run.details["load_id"]
