@@ -100,6 +100,19 @@ def cmd_devstack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from etlfabric import run_command
+
+    payload = json.loads(args.payload) if args.payload else None
+    if payload is not None and not isinstance(payload, dict):
+        raise SystemExit("etlfabric run: --payload must be a JSON object ({...})")
+    return asyncio.run(
+        run_command.main(
+            kind=args.kind, name=args.name, org_slug=args.org, wait=args.wait, payload=payload
+        )
+    )
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from etlfabric import launcher
 
@@ -137,6 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", default=DEFAULT_ADMIN_EMAIL)
     admin.add_argument("--org-name", default="Default", help="organisation the admin owns")
     admin.set_defaults(func=cmd_create_admin)
+    run = sub.add_parser("run", help="start a run of a script, pipeline or transformation")
+    run.add_argument("kind", choices=["script", "pipeline", "transformation"])
+    run.add_argument("name", help="its name (for a script also its safe name)")
+    run.add_argument("--org", required=True, help="the organisation's slug")
+    run.add_argument("--wait", action="store_true", help="wait for the end; exit 0 on success")
+    run.add_argument("--payload", help="a JSON object handed to the run (ETLFABRIC_PAYLOAD)")
+    run.set_defaults(func=cmd_run)
     devstack = sub.add_parser("devstack", help="embedded PostgreSQL + Redis under DATA_DIR")
     devstack.add_argument("action", choices=["up", "down", "status"])
     devstack.set_defaults(func=cmd_devstack)

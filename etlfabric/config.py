@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # Keep a Python interpreter started for the next run of a script run twice in a row
     # (runners/warm.py): ~10 ms less per run, one idle interpreter per worker process.
     prestart_interpreters: bool = True
+    # Reverse proxies (comma-separated IPs or CIDRs) whose X-Forwarded-For names the client;
+    # unset: the header is ignored and the client is the TCP peer (services/addresses.py).
+    trusted_proxies: str = ""
 
     @field_validator("data_dir")
     @classmethod
@@ -80,6 +83,21 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_log_level(cls, value: str) -> str:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_proxies(cls, value: str) -> str:
+        from etlfabric.errors import Invalid
+        from etlfabric.services.addresses import parse_networks
+
+        try:
+            parse_networks("TRUSTED_PROXIES", value.split(","))
+        except Invalid as exc:
+            raise ValueError(f"TRUSTED_PROXIES: {exc.message}") from None
+        return value
+
+    def trusted_proxy_list(self) -> list[str]:
+        return [part.strip() for part in self.trusted_proxies.split(",") if part.strip()]
 
     def fernet_key_list(self) -> list[str]:
         raw = self.fernet_keys.get_secret_value() if self.fernet_keys else ""

@@ -9,7 +9,7 @@ import pytest
 
 from tests.processes import ROOT
 
-COMMANDS = ["up", "web", "worker", "scheduler", "migrate", "create-admin", "devstack"]
+COMMANDS = ["up", "web", "worker", "scheduler", "migrate", "create-admin", "run", "devstack"]
 
 
 def etlfabric(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

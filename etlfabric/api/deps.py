@@ -5,14 +5,18 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from etlfabric.services import auth
+from etlfabric.config import get_settings
+from etlfabric.services import addresses, auth
 from etlfabric.services.permissions import Principal
 
 bearer = HTTPBearer(auto_error=False, description="JWT access token or API key (etf_...)")
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's IP: the TCP peer, or the client a trusted proxy forwarded (TRUSTED_PROXIES)."""
+    peer = request.client.host if request.client else None
+    trusted = get_settings().trusted_proxy_list()
+    return addresses.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
 
 
 async def current_principal(

@@ -22,6 +22,7 @@ from etlfabric.models.schedules import (
 from etlfabric.models.scripts import Folder, Script, ScriptType, ScriptVersion
 from etlfabric.models.targets import TargetType
 from etlfabric.models.transformations import Transformation
+from etlfabric.models.trigger_tokens import TriggerToken
 
 __all__ = [
     "Alert",
@@ -57,5 +58,6 @@ __all__ = [
     "TenantBase",
     "Transformation",
     "Trigger",
+    "TriggerToken",
     "User",
 ]

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from etlfabric.errors import Invalid, NotFound
+from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import Run, Script, ScriptType, TargetType, Trigger
-from etlfabric.services import audit
+from etlfabric.services import audit, targets
 from etlfabric.services import run_events as events
 from etlfabric.services.permissions import Principal, require
 from etlfabric.services.runs import MAX_ATTEMPTS, S, get_run
@@ -79,6 +79,43 @@ async def start_run(
             session, org_id=principal.org_id, run_id=run.id, status=run.status.value
         )
     return run
+
+
+async def start_target(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    target_type: TargetType | str,
+    target_id: int,
+    trigger: Trigger,
+    payload: dict | None = None,
+) -> Run:
+    """A run of any kind of target, if it exists and is enabled (URL triggers, the command line)."""
+    require(principal, "runs.start")
+    kind = TargetType(target_type)
+    model = targets.MODELS[kind]
+    found = (
+        await session.execute(
+            select(model.name, model.enabled).where(
+                model.id == target_id, model.deleted_at.is_(None)
+            )
+        )
+    ).first()
+    if found is None:
+        raise NotFound(f"The {kind.value} this points at no longer exists.")
+    if not found.enabled:
+        raise Conflict(
+            f"{kind.value.capitalize()} '{found.name}' is disabled; enable it before running it."
+        )
+    return await start_run(
+        session=session,
+        principal=principal,
+        target_type=kind,
+        target_id=target_id,
+        target_name=found.name,
+        trigger=trigger,
+        payload=payload,
+    )
 
 
 async def rerun(*, session: AsyncSession, principal: Principal, run_id: int) -> Run:

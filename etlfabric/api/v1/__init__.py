@@ -13,6 +13,7 @@ from etlfabric.api.v1 import (
     runs,
     schedules,
     scripts,
+    triggers,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -21,6 +22,7 @@ for module in (
     orgs,
     keys,
     runs,
+    triggers,
     scripts,
     dependencies,
     schedules,

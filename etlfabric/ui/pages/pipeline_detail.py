@@ -18,12 +18,14 @@ from etlfabric.ui.pages.pipeline_data_panels import (
     state_card,
     tables_card,
 )
+from etlfabric.ui.pages.trigger_tokens_panel import trigger_tokens_card
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.pipeline_detail import PipelineDetailState as S
+from etlfabric.ui.state.trigger_tokens import TriggerTokensState
 
 ROUTE = "/pipelines/[pipeline_id]"
 TITLE = "Pipeline · ETL Fabric"
-ON_LOAD = [AuthState.require_user, S.load]
+ON_LOAD = [AuthState.require_user, S.load, TriggerTokensState.load]
 
 
 def can_run() -> rx.Var:
@@ -177,6 +179,7 @@ def details() -> rx.Component:
             align="start",
         ),
         preview_card(),
+        trigger_tokens_card(),
         spacing="4",
         width="100%",
     )

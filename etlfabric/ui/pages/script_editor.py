@@ -17,14 +17,16 @@ from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.components.shortcuts import SaveShortcut
 from etlfabric.ui.pages.script_editor_panels import env_vars_card, settings_card
 from etlfabric.ui.pages.script_history_panel import history_card
+from etlfabric.ui.pages.trigger_tokens_panel import trigger_tokens_card
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.dependencies import DependenciesState
 from etlfabric.ui.state.script_editor import ScriptEditorState as S
 from etlfabric.ui.state.script_history import ScriptHistoryState
+from etlfabric.ui.state.trigger_tokens import TriggerTokensState
 
 ROUTE = "/scripts/[script_id]"
 TITLE = "Script · ETL Fabric"
-ON_LOAD = [AuthState.require_user, S.load, ScriptHistoryState.load]
+ON_LOAD = [AuthState.require_user, S.load, ScriptHistoryState.load, TriggerTokensState.load]
 AUTOSAVE_MS = 1500
 
 
@@ -202,7 +204,9 @@ def run_hint() -> rx.Component:
 
 
 def editor() -> rx.Component:
-    return rx.vstack(editor_form(), history_card(), spacing="4", width="100%")
+    return rx.vstack(
+        editor_form(), history_card(), trigger_tokens_card(), spacing="4", width="100%"
+    )
 
 
 def editor_form() -> rx.Component:
