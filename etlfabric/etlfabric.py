@@ -14,6 +14,7 @@ from etlfabric.ui.pages import (
     flow_view,
     home,
     invite,
+    notifications,
     pipeline_detail,
     pipeline_editor,
     pipelines,
@@ -48,6 +49,7 @@ PAGES = (
     pipelines,
     pipeline_editor,
     pipeline_detail,
+    notifications,
 )
 
 app = rx.App(api_transformer=build_api())

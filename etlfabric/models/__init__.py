@@ -6,6 +6,14 @@ from etlfabric.models.connections import Connection, Direction
 from etlfabric.models.credentials import ApiKey, RefreshToken
 from etlfabric.models.dependencies import Dependency
 from etlfabric.models.flows import Flow, FlowStatus
+from etlfabric.models.notifications import (
+    ChannelKind,
+    DeliveryStatus,
+    NotificationChannel,
+    NotificationDelivery,
+    NotificationRule,
+    NotifyEvent,
+)
 from etlfabric.models.organizations import Invitation, Membership, Organization, Role, User
 from etlfabric.models.pipelines import Pipeline
 from etlfabric.models.runs import Run, RunLog, RunStatus, Trigger
@@ -25,6 +33,12 @@ from etlfabric.models.transformations import Transformation
 from etlfabric.models.trigger_tokens import TriggerToken
 
 __all__ = [
+    "ChannelKind",
+    "DeliveryStatus",
+    "NotificationChannel",
+    "NotificationDelivery",
+    "NotificationRule",
+    "NotifyEvent",
     "Alert",
     "AlertKind",
     "Flow",

@@ -22,13 +22,17 @@ from sqlalchemy.pool import NullPool
 from etlfabric.config import get_settings
 from etlfabric.db import sync_engine, with_driver
 from etlfabric.models import SchedulerInstance
-from etlfabric.orchestration import firing, reaper
+from etlfabric.orchestration import firing, notifying, reaper
 
 log = logging.getLogger("etlfabric.scheduler")
 LEADER_LOCK_KEY = 0x45544C46  # "ETLF"
 
 # Jobs a leader runs: (name, function, seconds between runs). Later features append to this.
-LEADER_JOBS: list[tuple[str, Callable[[], object], int]] = [*reaper.JOBS, *firing.JOBS]
+LEADER_JOBS: list[tuple[str, Callable[[], object], int]] = [
+    *reaper.JOBS,
+    *firing.JOBS,
+    *notifying.JOBS,
+]
 
 
 def instance_id() -> str:

@@ -28,12 +28,21 @@ PERMISSIONS: dict[str, Role] = {
     "resources.write": Role.editor,
     "runs.start": Role.editor,
     "runs.cancel": Role.editor,
+    "notifications.read": Role.viewer,
+    "notifications.write": Role.editor,
 }
 
 # API key scope -> the actions it grants (the key's organisation role is `admin` at most)
 SCOPES: dict[str, set[str]] = {
-    "read": {"org.read", "members.read", "resources.read"},
-    "write": {"org.read", "members.read", "resources.read", "resources.write"},
+    "read": {"org.read", "members.read", "resources.read", "notifications.read"},
+    "write": {
+        "org.read",
+        "members.read",
+        "resources.read",
+        "resources.write",
+        "notifications.read",
+        "notifications.write",
+    },
     "run": {"org.read", "resources.read", "runs.start", "runs.cancel"},
     "admin": set(PERMISSIONS),
 }

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from etlfabric.errors import Conflict, NotFound
 from etlfabric.models import Run, RunStatus, Trigger
-from etlfabric.services import audit, flow_runs, schedule_runs
+from etlfabric.services import audit, flow_runs, notifications, schedule_runs
 from etlfabric.services import run_events as events
 from etlfabric.services.permissions import Principal, require
 
@@ -271,6 +271,7 @@ def _after_end(session: Session, org_id: int, run: Run, *, retry: bool, release_
         _retry(session, org_id, run)
     flow_runs.after_run_end(session, org_id, run, retry=retry)
     schedule_runs.after_run_end(session, org_id, run, retry=retry)
+    notifications.after_run_end(session, org_id, run, retry=retry)
     events.publish_end_after_commit(session, org_id=org_id, run_id=run.id, status=run.status.value)
 
 

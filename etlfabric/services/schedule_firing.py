@@ -134,7 +134,7 @@ def _overlap(session: Session, org_id: int, schedule: Schedule, values: dict) ->
             _cancel_previous(session, org_id, run_id, reason)
 
 
-def _disable_orphan(session: Session, schedule: Schedule) -> None:
+def _disable_orphan(session: Session, org_id: int, schedule: Schedule) -> None:
     """A schedule whose target was deleted stops, with a reason and an alert."""
     what = f"{TargetType(schedule.target_type).value} #{schedule.target_id}"
     disable_with_alert(
@@ -142,6 +142,7 @@ def _disable_orphan(session: Session, schedule: Schedule) -> None:
         schedule,
         reason=f"Disabled: its {what} was deleted.",
         message=f"Schedule #{schedule.id} was disabled: the {what} it runs was deleted.",
+        org_id=org_id,
     )
 
 
@@ -153,7 +154,7 @@ def fire_once(session: Session, org_id: int, schedule: Schedule, fire_time: date
     name, queue, refusal = _target(session, schedule)
     kind = TargetType(schedule.target_type)
     if name is None:
-        _disable_orphan(session, schedule)
+        _disable_orphan(session, org_id, schedule)
         return None
     values = dict(
         target_type=kind,

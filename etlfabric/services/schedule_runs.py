@@ -7,8 +7,9 @@ services/runs.py calls, for every run that ends:
   is due (schedule_firing.send_held_runs), and the reaper's re-send sweep leaves it alone.
 - `after_run_end(session, org_id, run, retry=...)`: a success resets the schedule's count of
   consecutive failures; a final failure (failed or timed out, not retried) adds one, and at
-  auto_disable_after (0 = never) the schedule is disabled with a reason and an Alert on the
-  dashboard. Runs queued behind this one (overlap policy `queue`) are sent, or wait for its retry.
+  auto_disable_after (0 = never) the schedule is disabled with a reason, an Alert on the
+  dashboard and the auto-disable notifications. Runs queued behind this one (overlap policy
+  `queue`) are sent, or wait for its retry.
 Cancelled and skipped runs change no count.
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy import BigInteger, func, select, update
 from sqlalchemy.orm import Session
 
 from etlfabric.models import Alert, AlertKind, Run, RunStatus, Schedule
+from etlfabric.services import notifications
 from etlfabric.services import run_events as events
 from etlfabric.services.schedule_forms import describe
 from etlfabric.services.schedule_times import Timing
@@ -87,10 +89,10 @@ def after_run_end(session: Session, org_id: int, run: Run, *, retry: bool) -> No
             .execution_options(synchronize_session=False)
         )
     elif run.status in FAILED:
-        _count_failure(session, run)
+        _count_failure(session, org_id, run)
 
 
-def _count_failure(session: Session, run: Run) -> None:
+def _count_failure(session: Session, org_id: int, run: Run) -> None:
     schedule = session.scalar(
         select(Schedule).where(Schedule.id == run.schedule_id).with_for_update()
     )
@@ -111,12 +113,21 @@ def _count_failure(session: Session, run: Run) -> None:
         f"{schedule.consecutive_failures} consecutive failed runs. Last error (run "
         f"#{run.id}): {(run.error or run.status.value).strip()[:500]}"
     )
-    disable_with_alert(session, schedule, reason=reason, message=message)
+    disable_with_alert(session, schedule, reason=reason, message=message, org_id=org_id, run=run)
     log.warning("schedule %s disabled after %s failures", schedule.id, limit)
 
 
-def disable_with_alert(session: Session, schedule: Schedule, *, reason: str, message: str) -> None:
-    """Stop a schedule, keeping `reason` on it, and tell the dashboard with an alert."""
+def disable_with_alert(
+    session: Session,
+    schedule: Schedule,
+    *,
+    reason: str,
+    message: str,
+    org_id: int | None = None,
+    run: Run | None = None,
+) -> None:
+    """Stop a schedule, keeping `reason` on it, and tell the dashboard with an alert (and, given
+    `org_id`, the organisation's auto-disable notification rules)."""
     schedule.enabled, schedule.next_fire_at, schedule.disabled_reason = False, None, reason
     session.add(
         Alert(
@@ -127,3 +138,4 @@ def disable_with_alert(session: Session, schedule: Schedule, *, reason: str, mes
             message=message,
         )
     )
+    notifications.schedule_disabled(session, org_id, schedule, message=message, run=run)

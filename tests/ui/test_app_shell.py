@@ -167,6 +167,7 @@ def test_keyboard_reaches_the_sidebar_with_a_visible_focus(base_url, owner):
         )
         assert outline == "solid 2px"
         names = ("Connections", "Pipelines", "Scripts", "Runs", "Schedules", "Dependencies")
+        names += ("Notifications",)
         for name in (*names, "Settings"):
             page.keyboard.press("Tab")
             expect(nav.get_by_role("link", name=name)).to_be_focused()

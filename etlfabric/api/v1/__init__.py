@@ -7,6 +7,7 @@ from etlfabric.api.v1 import (
     connections,
     dependencies,
     keys,
+    notifications,
     orgs,
     pipeline_data,
     pipelines,
@@ -29,5 +30,6 @@ for module in (
     pipelines,
     pipeline_data,
     connections,
+    notifications,
 ):
     router.include_router(module.router)

@@ -26,6 +26,7 @@ NAV_LINKS = (
     ("Runs", "/runs", "activity", None),
     ("Schedules", "/schedules", "calendar-clock", None),
     ("Dependencies", "/dependencies", "network", None),
+    ("Notifications", "/notifications", "bell", None),
     ("Settings", "/settings", "settings", None),
     ("Audit log", "/audit", "scroll-text", "audit.read"),
 )
