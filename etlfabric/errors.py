@@ -84,3 +84,9 @@ class SkipRun(Exception):
 
 class ConfigError(RuntimeError):
     """The platform cannot start with this configuration; the message names the variable."""
+
+
+class Unavailable(DomainError):
+    """The work cannot be done now (no worker answered in time); trying again may succeed."""
+
+    status_code = 503

@@ -29,7 +29,7 @@ from etlfabric.models.schedules import (
 )
 from etlfabric.models.scripts import Folder, Script, ScriptType, ScriptVersion
 from etlfabric.models.targets import TargetType
-from etlfabric.models.transformations import Transformation
+from etlfabric.models.transformations import DbtSeed, DbtSnapshot, DbtSource, Transformation
 from etlfabric.models.trigger_tokens import TriggerToken
 
 __all__ = [
@@ -49,6 +49,9 @@ __all__ = [
     "AuditLog",
     "CatchUp",
     "Connection",
+    "DbtSeed",
+    "DbtSnapshot",
+    "DbtSource",
     "Dependency",
     "Direction",
     "Folder",

@@ -21,7 +21,12 @@ def make_celery() -> Celery:
         "etlfabric",
         broker=settings.redis_url,
         backend=settings.redis_url,  # only tasks that ask for a result store one
-        include=["etlfabric.tasks.system", "etlfabric.tasks.runs", "etlfabric.tasks.notifications"],
+        include=[
+            "etlfabric.tasks.system",
+            "etlfabric.tasks.runs",
+            "etlfabric.tasks.notifications",
+            "etlfabric.tasks.dbt",
+        ],
     )
     app.conf.update(
         task_acks_late=True,

@@ -29,6 +29,7 @@ from etlfabric.runners.script import ScriptSpec, run_script
 from etlfabric.services import run_events, runs, script_env
 from etlfabric.services.run_logs import LogWriter
 from etlfabric.tasks import celery_app
+from etlfabric.transformations.executor import prepare_transformation
 
 log = logging.getLogger("etlfabric.tasks.runs")
 
@@ -86,6 +87,7 @@ def prepare_script(session: Session, org_id: int, run: Run) -> Work:
 EXECUTORS: dict[TargetType, Callable[[Session, int, Run], Work]] = {
     TargetType.script: prepare_script,
     TargetType.pipeline: prepare_pipeline,
+    TargetType.transformation: prepare_transformation,
 }
 
 

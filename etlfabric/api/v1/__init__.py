@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from etlfabric.api.v1 import (
     accounts,
     connections,
+    dbt,
     dependencies,
     keys,
     notifications,
@@ -14,6 +15,7 @@ from etlfabric.api.v1 import (
     runs,
     schedules,
     scripts,
+    transformations,
     triggers,
 )
 
@@ -31,5 +33,7 @@ for module in (
     pipeline_data,
     connections,
     notifications,
+    transformations,
+    dbt,
 ):
     router.include_router(module.router)
