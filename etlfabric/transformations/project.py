@@ -268,4 +268,6 @@ def write(folder: Path, files: dict[str, str]) -> list[str]:
                     changed.append(relative)
                 elif path.is_dir() and not any(path.iterdir()):
                     path.rmdir()
+            if (folder / owned).is_dir() and not any((folder / owned).iterdir()):
+                (folder / owned).rmdir()
     return changed
