@@ -1,7 +1,7 @@
 """dbt sources, seeds and snapshots
 
 Revision ID: 8f2a1c7d9e01
-Revises: 6d3fb1605de4
+Revises: 419159e8508f
 Create Date: 2026-11-24 09:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "8f2a1c7d9e01"
-down_revision: str | Sequence[str] | None = "6d3fb1605de4"
+down_revision: str | Sequence[str] | None = "419159e8508f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
