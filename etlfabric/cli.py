@@ -68,12 +68,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
+    from etlfabric.logs import configure_logging
     from etlfabric.orchestration import scheduler
 
+    configure_logging("scheduler")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"scheduler {scheduler.instance_id()} started (leader or standby)", flush=True)
+    scheduler.log.info("scheduler %s started (leader or standby)", scheduler.instance_id())
     scheduler.run(stop)
     return 0
 

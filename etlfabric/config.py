@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".data")
     web_port: int = Field(default=3000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # JSON logs under DATA_DIR/logs/<process>.log, rotated at this size, this many old files kept.
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    log_backup_count: int = Field(default=5, ge=1, le=100)
+    # Bearer token for GET /api/metrics; unset: only loopback clients may read the metrics.
+    metrics_token: SecretStr | None = None
     worker_concurrency: int = Field(default=2, ge=1, le=64)
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)

@@ -6,6 +6,7 @@ The theme is set in rxconfig.py (RadixThemesPlugin); `rx.App(theme=...)` is depr
 import reflex as rx
 
 from etlfabric.api.app import build_api
+from etlfabric.logs import configure_logging
 from etlfabric.ui.pages import (
     audit,
     connection_editor,
@@ -52,6 +53,7 @@ PAGES = (
     notifications,
 )
 
+configure_logging("web")
 app = rx.App(api_transformer=build_api())
 for page in PAGES:
     # A page may answer on several routes (the pipeline editor: new, and edit of one).

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
 import etlfabric
-from etlfabric.api import errors, health, v1
+from etlfabric.api import errors, health, metrics, v1
 
 OPENAPI_URL = "/api/openapi.json"
 DOCS_URL = "/api/docs"
@@ -38,5 +38,6 @@ def build_api() -> FastAPI:
     )
     errors.install_error_handlers(api)
     api.include_router(health.router, prefix="/api")
+    api.include_router(metrics.router, prefix="/api")
     api.include_router(v1.router)
     return api

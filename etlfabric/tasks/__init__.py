@@ -7,7 +7,13 @@ import threading
 import time
 
 from celery import Celery
-from celery.signals import worker_init, worker_process_init, worker_ready
+from celery.signals import (
+    setup_logging,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
 
 from etlfabric.config import get_settings
 
@@ -50,6 +56,14 @@ celery_app = make_celery()
 app = celery_app  # `celery -A etlfabric.tasks` looks for `app` or `celery`
 
 
+@setup_logging.connect
+def _json_logs(**_) -> None:
+    """Celery leaves logging alone when this signal has a receiver: ours writes JSON lines."""
+    from etlfabric.logs import configure_logging
+
+    configure_logging("worker")
+
+
 @worker_init.connect
 def _protect_the_worker(**_) -> None:
     """The worker's memory and environment hold the platform's secrets: not readable through
@@ -74,6 +88,37 @@ def _prune_environments_here(**_) -> None:
             time.sleep(reaper.PRUNE_SWEEP_SECONDS)
 
     threading.Thread(target=loop, daemon=True, name="environment-prune").start()
+
+
+@worker_ready.connect
+def _start_heartbeat(sender=None, **_) -> None:
+    """Record this worker and its queues in Redis every few seconds (the health page and
+    /api/metrics read it without asking the workers)."""
+    from etlfabric.services import workers
+
+    name = sender.hostname
+    queues = list(sender.app.amqp.queues.consume_from or {})
+    concurrency = getattr(getattr(sender, "controller", None), "concurrency", 0) or 0
+
+    def loop() -> None:
+        while True:
+            try:
+                workers.record_heartbeat(name, queues, concurrency)
+            except Exception:  # Redis away for a moment: the next beat catches up
+                logging.getLogger("etlfabric.tasks").warning("heartbeat failed", exc_info=True)
+            time.sleep(workers.HEARTBEAT_SECONDS)
+
+    threading.Thread(target=loop, daemon=True, name="worker-heartbeat").start()
+
+
+@worker_shutdown.connect
+def _forget_this_worker(sender=None, **_) -> None:
+    from etlfabric.services import workers
+
+    try:
+        workers.forget_worker(sender.hostname)
+    except Exception:
+        logging.getLogger("etlfabric.tasks").warning("could not forget the worker", exc_info=True)
 
 
 @worker_process_init.connect

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from etlfabric.api.v1 import (
     accounts,
+    analytics,
     connections,
     dbt,
     dependencies,
@@ -17,6 +18,7 @@ from etlfabric.api.v1 import (
     scripts,
     transformations,
     triggers,
+    system,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -35,5 +37,7 @@ for module in (
     notifications,
     transformations,
     dbt,
+    analytics,
+    system,
 ):
     router.include_router(module.router)
