@@ -28,6 +28,7 @@ from etlfabric.ui.pages import (
     settings,
     sign_in,
     sign_up,
+    system_health,
 )
 
 PAGES = (
@@ -51,6 +52,7 @@ PAGES = (
     pipeline_editor,
     pipeline_detail,
     notifications,
+    system_health,
 )
 
 configure_logging("web")

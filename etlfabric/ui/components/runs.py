@@ -50,3 +50,19 @@ def text_link(text: rx.Var | str, href: rx.Var | str, **props) -> rx.Component:
 
 def muted(text: rx.Var | str, **props) -> rx.Component:
     return rx.text(text, **{"size": "2", "color": rx.color("gray", 11), **props})
+
+
+def slow_badge(reason: rx.Var, *, full: bool = False) -> rx.Component:
+    """The anomaly flag: a run that took more than twice the usual p95 (reason says so)."""
+    return rx.cond(
+        reason,
+        rx.badge(
+            rx.icon("turtle", size=14, aria_hidden="true"),
+            reason if full else "Slow",
+            title=reason,
+            color_scheme="amber",
+            variant="soft",
+            size="1",
+            class_name="run-slow",
+        ),
+    )

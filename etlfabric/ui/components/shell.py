@@ -17,6 +17,7 @@ from etlfabric.ui.components.layout import VISUALLY_HIDDEN
 from etlfabric.ui.components.theme import account_theme
 from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 
+PLATFORM_ADMIN = "platform_admin"  # not a role's action: a flag of the user (AuthState)
 # (label, route, lucide icon, the permission needed to see it or None)
 NAV_LINKS = (
     ("Dashboard", HOME_ROUTE, "layout-dashboard", None),
@@ -29,6 +30,7 @@ NAV_LINKS = (
     ("Notifications", "/notifications", "bell", None),
     ("Settings", "/settings", "settings", None),
     ("Audit log", "/audit", "scroll-text", "audit.read"),
+    ("System health", "/system", "heart-pulse", PLATFORM_ADMIN),
 )
 MAIN_ID = "main-content"
 WIDE = rx.breakpoints(initial="none", md="inline")  # shown only where the sidebar has labels
@@ -73,7 +75,9 @@ def sidebar() -> rx.Component:
     links = []
     for label, route, icon, permission in NAV_LINKS:
         link = nav_link(label, route, icon)
-        if permission:
+        if permission == PLATFORM_ADMIN:
+            link = rx.cond(AuthState.platform_admin, link)
+        elif permission:
             link = rx.cond(AuthState.allowed_actions.contains(permission), link)
         links.append(link)
     # The outer box stretches with the page (background and border); the nav inside stays in view.

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import reflex as rx
 
+from etlfabric.ui.components.analytics import trend_charts
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.pages.home_alerts import alerts
 from etlfabric.ui.pages.home_runs import activity
 from etlfabric.ui.state.alerts import AlertsState
+from etlfabric.ui.state.analytics import DASHBOARD_DAYS, TrendState
 from etlfabric.ui.state.auth import HOME_ROUTE, AuthState
 from etlfabric.ui.state.dashboard import DashboardState
 
@@ -17,7 +19,7 @@ TITLE = "Dashboard · ETL Fabric"
 SETTINGS_ROUTE = "/settings"
 
 
-ON_LOAD = [AuthState.require_user, DashboardState.load, AlertsState.load]
+ON_LOAD = [AuthState.require_user, DashboardState.load, AlertsState.load, TrendState.load]
 
 
 def fact(label: str, value: rx.Component) -> rx.Component:
@@ -132,6 +134,12 @@ def page() -> rx.Component:
         ),
         alerts(),
         activity(),
+        rx.card(
+            rx.heading(f"Runs of the last {DASHBOARD_DAYS} days", as_="h2", size="4"),
+            trend_charts(TrendState.days, prefix="dashboard"),
+            size="3",
+            margin_bottom="1rem",
+        ),
         rx.grid(
             organisation_card(),
             getting_started(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from etlfabric.ui.components.analytics import target_analytics_card
 from etlfabric.ui.components.confirm import confirm_button, delete_button
 from etlfabric.ui.components.layout import data_table, missing_callout
 from etlfabric.ui.components.runs import muted, status_badge, text_link
@@ -19,13 +20,19 @@ from etlfabric.ui.pages.pipeline_data_panels import (
     tables_card,
 )
 from etlfabric.ui.pages.trigger_tokens_panel import trigger_tokens_card
+from etlfabric.ui.state.analytics import TargetAnalyticsState
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.pipeline_detail import PipelineDetailState as S
 from etlfabric.ui.state.trigger_tokens import TriggerTokensState
 
 ROUTE = "/pipelines/[pipeline_id]"
 TITLE = "Pipeline · ETL Fabric"
-ON_LOAD = [AuthState.require_user, S.load, TriggerTokensState.load]
+ON_LOAD = [
+    AuthState.require_user,
+    S.load,
+    TriggerTokensState.load,
+    TargetAnalyticsState.load_pipeline,
+]
 
 
 def can_run() -> rx.Var:
@@ -170,6 +177,7 @@ def details() -> rx.Component:
         actions(),
         facts_card(),
         runs_card(),
+        target_analytics_card(TargetAnalyticsState),
         rx.grid(
             state_card(),
             tables_card(),

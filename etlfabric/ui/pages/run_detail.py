@@ -11,7 +11,7 @@ import reflex as rx
 from reflex.vars import Var, VarData
 
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN
-from etlfabric.ui.components.runs import muted, status_badge, text_link
+from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.run_load_panel import load_card
 from etlfabric.ui.state.auth import AuthState
@@ -100,7 +100,10 @@ def facts() -> rx.Component:
                 fact("Queued (UTC)", or_dash(run["queued"])),
                 fact("Started (UTC)", or_dash(run["started"])),
                 fact("Finished (UTC)", or_dash(run["finished"])),
-                fact("Duration", or_dash(run["duration"])),
+                fact(
+                    "Duration",
+                    rx.hstack(or_dash(run["duration"]), slow_badge(run["slow"], full=True)),
+                ),
                 size="2",
             ),
             rx.data_list.root(

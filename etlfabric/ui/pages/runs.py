@@ -6,7 +6,7 @@ import reflex as rx
 
 from etlfabric.ui.components.forms import error_line, form_error
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, pager
-from etlfabric.ui.components.runs import muted, status_badge, text_link
+from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.runs import (
@@ -173,7 +173,9 @@ def run_row(row: rx.Var) -> rx.Component:
         rx.table.cell(rx.vstack(target, muted(row["target_type"], size="1"), spacing="0")),
         rx.table.cell(row["trigger"]),
         rx.table.cell(row["queued"], white_space="nowrap"),
-        rx.table.cell(row["duration"], white_space="nowrap"),
+        rx.table.cell(
+            rx.hstack(row["duration"], slow_badge(row["slow"]), spacing="2"), white_space="nowrap"
+        ),
         rx.table.cell(row["attempt"], white_space="nowrap"),
         rx.table.cell(row["error"], max_width="20rem", overflow_wrap="anywhere"),
     )

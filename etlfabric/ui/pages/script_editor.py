@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from etlfabric.ui.components.analytics import target_analytics_card
 from etlfabric.ui.components.code_editor import code_editor
 from etlfabric.ui.components.forms import LABEL_STYLE, error_line, form_error
 from etlfabric.ui.components.layout import form_field, missing_callout
@@ -18,6 +19,7 @@ from etlfabric.ui.components.shortcuts import SaveShortcut
 from etlfabric.ui.pages.script_editor_panels import env_vars_card, settings_card
 from etlfabric.ui.pages.script_history_panel import history_card
 from etlfabric.ui.pages.trigger_tokens_panel import trigger_tokens_card
+from etlfabric.ui.state.analytics import TargetAnalyticsState
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.dependencies import DependenciesState
 from etlfabric.ui.state.script_editor import ScriptEditorState as S
@@ -26,7 +28,13 @@ from etlfabric.ui.state.trigger_tokens import TriggerTokensState
 
 ROUTE = "/scripts/[script_id]"
 TITLE = "Script · ETL Fabric"
-ON_LOAD = [AuthState.require_user, S.load, ScriptHistoryState.load, TriggerTokensState.load]
+ON_LOAD = [
+    AuthState.require_user,
+    S.load,
+    ScriptHistoryState.load,
+    TriggerTokensState.load,
+    TargetAnalyticsState.load_script,
+]
 AUTOSAVE_MS = 1500
 
 
@@ -205,7 +213,12 @@ def run_hint() -> rx.Component:
 
 def editor() -> rx.Component:
     return rx.vstack(
-        editor_form(), history_card(), trigger_tokens_card(), spacing="4", width="100%"
+        editor_form(),
+        target_analytics_card(TargetAnalyticsState),
+        history_card(),
+        trigger_tokens_card(),
+        spacing="4",
+        width="100%",
     )
 
 

@@ -47,6 +47,8 @@ class AuthState(rx.State):
     orgs: list[dict[str, str]] = []
     # The actions of permissions.PERMISSIONS this role may do: pages hide what it may not.
     allowed_actions: list[str] = []
+    # Platform administrators see the system health page (host data of every organisation).
+    platform_admin: bool = False
 
     @rx.var
     def signed_in(self) -> bool:
@@ -96,6 +98,7 @@ class AuthState(rx.State):
             memberships = await users.memberships_of(session=session, user_id=principal.user_id)
         self.user_id, self.user_name, self.user_email = user.id, user.name or "", user.email
         self.theme = user.theme or "light"
+        self.platform_admin = bool(user.is_platform_admin)
         self.org_id, self.org_name, self.role = org.id, org.name, principal.role.value
         self.orgs = [{"id": str(o.id), "name": o.name, "role": role} for o, role in memberships]
         self.allowed_actions = [action for action in PERMISSIONS if allowed(principal, action)]

@@ -23,7 +23,7 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import Run
-from etlfabric.services import run_logs, run_starts, runs
+from etlfabric.services import run_analytics, run_logs, run_starts, runs
 from etlfabric.services.permissions import Principal
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
 from etlfabric.ui.state.run_format import ACTIVE, cpu, load_results, memory, run_row, when
@@ -54,8 +54,8 @@ def line_row(line: run_logs.LogLine) -> dict[str, str]:
     }
 
 
-def run_facts(run: Run) -> dict[str, str]:
-    facts = run_row(run)
+def run_facts(run: Run, anomaly=None) -> dict[str, str]:
+    facts = run_row(run, anomaly)
     facts |= {
         "peak_memory": memory(run.peak_memory_mb),
         "cpu_time": cpu(run.cpu_time_ms),
@@ -153,7 +153,10 @@ class RunDetailState(rx.State):
     async def _read_run(self, principal: Principal) -> None:
         async with tenant_session(principal.org_id) as session:
             run = await runs.get_run(session=session, principal=principal, run_id=self._run_id)
-        self.run = run_facts(run)
+            slow = await run_analytics.anomalous_runs(
+                session=session, principal=principal, run_ids=[run.id]
+            )
+        self.run = run_facts(run, slow.get(run.id))
         self.loaded_tables, self.load_notes = load_results(run.details)
 
     @rx.event

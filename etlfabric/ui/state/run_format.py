@@ -73,8 +73,18 @@ def cpu(ms: int | None) -> str:
     return "" if ms is None else duration(ms)
 
 
-def run_row(run: Run) -> dict[str, str]:
-    """One run as the tables show it; every value a string."""
+def slow_text(anomaly) -> str:
+    """Why a run is flagged as unusually slow (services/run_analytics.Anomaly), or ""."""
+    if anomaly is None:
+        return ""
+    return (
+        f"Unusually slow: more than twice the p95 ({duration(round(anomaly.baseline_p95_ms))}) "
+        "of the 30 runs before it"
+    )
+
+
+def run_row(run: Run, anomaly=None) -> dict[str, str]:
+    """One run as the tables show it; every value a string (`slow`: the anomaly flag's text)."""
     status = RunStatus(run.status).value
     return {
         "id": str(run.id),
@@ -92,6 +102,7 @@ def run_row(run: Run) -> dict[str, str]:
         "duration": duration(run.duration_ms),
         "exit_code": "" if run.exit_code is None else str(run.exit_code),
         "error": run.error or "",
+        "slow": slow_text(anomaly),
     }
 
 

@@ -14,7 +14,7 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError, Invalid, Unauthenticated
 from etlfabric.models import RunStatus, TargetType, Trigger
-from etlfabric.services import run_queries, targets
+from etlfabric.services import run_analytics, run_queries, targets
 from etlfabric.services.run_queries import RunFilter
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
 from etlfabric.ui.state.run_format import STATUS_LABELS, TARGET_LABELS, TRIGGER_LABELS, run_row
@@ -114,13 +114,20 @@ class RunsState(rx.State):
                     sort=self.sort,
                 )
                 known = await targets.choices(session=session, principal=principal)
+                slow = await run_analytics.anomalous_runs(
+                    session=session, principal=principal, run_ids=[r.id for r in found.items]
+                )
         except Unauthenticated:
             return SESSION_OVER
         except DomainError as exc:
             self.errors = {FIELDS.get(exc.field or "", ""): exc.message}
             self.loaded = True
             return None
-        self.rows, self.total, self.loaded = [run_row(r) for r in found.items], found.total, True
+        self.rows, self.total, self.loaded = (
+            [run_row(r, slow.get(r.id)) for r in found.items],
+            found.total,
+            True,
+        )
         self.targets = [
             {"value": f"{kind}:{id_}", "label": f"{name} ({TARGET_LABELS.get(kind, kind)})"}
             for kind, id_, name in known
