@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi import Path as FastPath
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from etlfabric.config import get_settings
@@ -24,3 +27,9 @@ async def current_principal(
 ) -> Principal:
     token = credentials.credentials if credentials else ""
     return await auth.principal_from_bearer(token, ip=client_ip(request))
+
+
+# Ids are PostgreSQL bigints: a larger number is a bad request naming the parameter, not a 500.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, FastPath(ge=1, le=MAX_ID)]
+OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]

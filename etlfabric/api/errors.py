@@ -60,3 +60,24 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    document_errors(app)
+
+
+def document_errors(app: FastAPI) -> None:
+    """The OpenAPI document describes the 422 body the handler above sends ({detail, field}),
+    not FastAPI's default list of problems."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        schemas = schema.get("components", {}).get("schemas", {})
+        if "HTTPValidationError" in schemas:
+            schemas["HTTPValidationError"] = ErrorOut.model_json_schema()
+            schemas["HTTPValidationError"]["title"] = "HTTPValidationError"
+            schemas.pop("ValidationError", None)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi

@@ -15,6 +15,15 @@ from etlfabric.services.schedules import ScheduleItem
 SORTS = ("next_run", "created", "name")
 
 
+def _choice(enum_type, value, field: str):
+    """`value` as a member of `enum_type`, or Invalid naming the field and the choices."""
+    try:
+        return enum_type(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in enum_type)
+        raise Invalid(field, f"Choose one of: {choices}.") from None
+
+
 async def list_schedules(
     *,
     session: AsyncSession,
@@ -43,13 +52,13 @@ async def list_schedules(
         .where(Schedule.deleted_at.is_(None))
     )
     if target_type is not None:
-        query = query.where(Schedule.target_type == TargetType(target_type))
+        query = query.where(Schedule.target_type == _choice(TargetType, target_type, "target_type"))
     if target_id is not None:
         query = query.where(Schedule.target_id == target_id)
     if enabled is not None:
         query = query.where(Schedule.enabled.is_(enabled))
     if kind is not None:
-        query = query.where(Schedule.kind == ScheduleKind(kind))
+        query = query.where(Schedule.kind == _choice(ScheduleKind, kind, "kind"))
     if term := (search or "").strip():
         query = query.where(name.icontains(term, autoescape=True))
     column = {

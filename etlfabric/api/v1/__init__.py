@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from etlfabric.api.errors import ErrorOut
 from etlfabric.api.v1 import (
     accounts,
     analytics,
@@ -21,7 +22,20 @@ from etlfabric.api.v1 import (
     system,
 )
 
-router = APIRouter(prefix="/api/v1")
+# Every operation may answer with a domain error ({detail, field}); say so in the schema.
+ERROR_RESPONSES = {
+    status: {"model": ErrorOut, "description": description}
+    for status, description in (
+        (400, "The request cannot be done as asked"),
+        (401, "Not signed in, or the token or API key is not valid"),
+        (403, "The role or the API key's scopes do not allow this"),
+        (404, "Not found (or another organisation's)"),
+        (409, "Conflicts with the current state"),
+        (422, "A field is not valid: `field` names it"),
+        (429, "Too many attempts: see Retry-After"),
+    )
+}
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 for module in (
     accounts,
     orgs,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.db import tenant_session
 from etlfabric.models import TargetType
 from etlfabric.services import run_analytics
@@ -70,7 +70,7 @@ class TargetAnalyticsOut(BaseModel):
 )
 async def target_analytics(
     kind: TargetType,
-    target_id: int = Path(ge=1, le=2**63 - 1),
+    target_id: Id,
     principal: Principal = Depends(current_principal),
 ) -> TargetAnalyticsOut:
     async with tenant_session(principal.org_id) as session:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.connection_schemas import (
     ConnectionIn,
     ConnectionOut,
@@ -48,7 +48,7 @@ async def create_connection(
 
 
 @router.get("/connections/{connection_id}", response_model=ConnectionOut)
-async def get_connection(connection_id: int, principal: Principal = Depends(current_principal)):
+async def get_connection(connection_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         conn = await connections.get(
             session=session, principal=principal, connection_id=connection_id
@@ -58,7 +58,7 @@ async def get_connection(connection_id: int, principal: Principal = Depends(curr
 
 @router.patch("/connections/{connection_id}", response_model=ConnectionOut)
 async def update_connection(
-    connection_id: int, body: ConnectionPatch, principal: Principal = Depends(current_principal)
+    connection_id: Id, body: ConnectionPatch, principal: Principal = Depends(current_principal)
 ) -> ConnectionOut:
     async with tenant_session(principal.org_id) as session:
         conn = await connections.update(
@@ -71,7 +71,7 @@ async def update_connection(
 
 
 @router.delete("/connections/{connection_id}", status_code=204)
-async def delete_connection(connection_id: int, principal: Principal = Depends(current_principal)):
+async def delete_connection(connection_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await connections.delete(session=session, principal=principal, connection_id=connection_id)
     return Response(status_code=204)
@@ -79,7 +79,7 @@ async def delete_connection(connection_id: int, principal: Principal = Depends(c
 
 @router.post("/connections/{connection_id}/test", response_model=TestOut)
 async def test_connection(
-    connection_id: int, principal: Principal = Depends(current_principal)
+    connection_id: Id, principal: Principal = Depends(current_principal)
 ) -> TestOut:
     """Reach the connection within 10 s (in a thread; no database session is held meanwhile)."""
     async with tenant_session(principal.org_id) as session:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.flow_schemas import (
     DependencyIn,
     DependencyOut,
@@ -55,7 +55,7 @@ async def create_dependency(
 
 
 @router.delete("/dependencies/{edge_id}", status_code=204)
-async def delete_dependency(edge_id: int, principal: Principal = Depends(current_principal)):
+async def delete_dependency(edge_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await dependencies.delete_edge(session=session, principal=principal, edge_id=edge_id)
     return Response(status_code=204)
@@ -72,7 +72,7 @@ async def list_flows(
 
 
 @router.get("/flows/{flow_id}", response_model=FlowDetailOut)
-async def get_flow(flow_id: int, principal: Principal = Depends(current_principal)):
+async def get_flow(flow_id: Id, principal: Principal = Depends(current_principal)):
     """The flow, every run of it (retries and skipped runs too), and its subgraph."""
     async with tenant_session(principal.org_id) as session:
         view = await flows.get_flow(session=session, principal=principal, flow_id=flow_id)

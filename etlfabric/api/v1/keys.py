@@ -6,7 +6,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, OptionalId, current_principal
 from etlfabric.api.v1.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, AuditOut, AuditPage
 from etlfabric.db import platform_session, tenant_session
 from etlfabric.services import api_keys, audit
@@ -40,7 +40,7 @@ async def create_key(
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
-async def revoke_key(key_id: int, principal: Principal = Depends(current_principal)):
+async def revoke_key(key_id: Id, principal: Principal = Depends(current_principal)):
     async with platform_session() as session:
         await api_keys.revoke(session=session, principal=principal, key_id=key_id)
     return Response(status_code=204)
@@ -49,7 +49,7 @@ async def revoke_key(key_id: int, principal: Principal = Depends(current_princip
 @router.get("/audit", response_model=AuditPage)
 async def audit_log(
     principal: Principal = Depends(current_principal),
-    actor_user_id: int | None = None,
+    actor_user_id: OptionalId = None,
     action: str | None = None,
     resource_type: str | None = None,
     since: datetime | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
-from etlfabric.api.deps import bearer, client_ip, current_principal
+from etlfabric.api.deps import Id, bearer, client_ip, current_principal
 from etlfabric.api.v1.accounts import org_out
 from etlfabric.api.v1.schemas import (
     AcceptIn,
@@ -57,7 +57,7 @@ async def create_org(
 
 @router.post("/orgs/{org_id}/switch", response_model=TokenOut)
 async def switch(
-    org_id: int, request: Request, principal: Principal = Depends(current_principal)
+    org_id: Id, request: Request, principal: Principal = Depends(current_principal)
 ) -> TokenOut:
     pair = await auth.switch_org(principal=principal, org_id=org_id, ip=client_ip(request))
     return TokenOut(access_token=pair.access_token, refresh_token=pair.refresh_token)
@@ -94,7 +94,7 @@ async def list_members(principal: Principal = Depends(current_principal)) -> lis
 
 @router.patch("/members/{user_id}", response_model=MemberOut)
 async def change_role(
-    user_id: int, body: RoleIn, principal: Principal = Depends(current_principal)
+    user_id: Id, body: RoleIn, principal: Principal = Depends(current_principal)
 ) -> MemberOut:
     async with platform_session() as session:
         await members.change_role(
@@ -112,7 +112,7 @@ async def change_role(
 
 
 @router.delete("/members/{user_id}", status_code=204)
-async def remove_member(user_id: int, principal: Principal = Depends(current_principal)):
+async def remove_member(user_id: Id, principal: Principal = Depends(current_principal)):
     async with platform_session() as session:
         await members.remove_member(session=session, principal=principal, user_id=user_id)
     return Response(status_code=204)
@@ -146,7 +146,7 @@ async def invite(
 
 
 @router.delete("/invitations/{invitation_id}", status_code=204)
-async def revoke_invitation(invitation_id: int, principal: Principal = Depends(current_principal)):
+async def revoke_invitation(invitation_id: Id, principal: Principal = Depends(current_principal)):
     async with platform_session() as session:
         await invitations.revoke(session=session, principal=principal, invitation_id=invitation_id)
     return Response(status_code=204)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.pipeline_schemas import PipelineStateOut, PreviewOut, ResetIn, TableOut
+from etlfabric.api.v1.schemas import EXPORT_RESPONSES
 from etlfabric.db import tenant_session
 from etlfabric.pipelines.inspect import MAX_PREVIEW
 from etlfabric.services import pipeline_data
@@ -19,7 +20,7 @@ router = APIRouter(tags=["pipelines"])
 
 @router.get("/pipelines/{pipeline_id}/state", response_model=PipelineStateOut)
 async def pipeline_state(
-    pipeline_id: int, principal: Principal = Depends(current_principal)
+    pipeline_id: Id, principal: Principal = Depends(current_principal)
 ) -> PipelineStateOut:
     async with tenant_session(principal.org_id) as session:
         found = await pipeline_data.state(
@@ -30,7 +31,7 @@ async def pipeline_state(
 
 @router.post("/pipelines/{pipeline_id}/reset", response_model=PipelineStateOut)
 async def reset_state(
-    pipeline_id: int, body: ResetIn, principal: Principal = Depends(current_principal)
+    pipeline_id: Id, body: ResetIn, principal: Principal = Depends(current_principal)
 ) -> PipelineStateOut:
     """Forget the incremental cursors: the next run starts from the initial values."""
     async with tenant_session(principal.org_id) as session:
@@ -42,7 +43,7 @@ async def reset_state(
 
 @router.get("/pipelines/{pipeline_id}/tables", response_model=list[TableOut])
 async def list_tables(
-    pipeline_id: int, principal: Principal = Depends(current_principal)
+    pipeline_id: Id, principal: Principal = Depends(current_principal)
 ) -> list[TableOut]:
     async with tenant_session(principal.org_id) as session:
         found = await pipeline_data.tables(
@@ -53,7 +54,7 @@ async def list_tables(
 
 @router.get("/pipelines/{pipeline_id}/tables/{table}/preview", response_model=PreviewOut)
 async def preview_table(
-    pipeline_id: int,
+    pipeline_id: Id,
     table: str,
     limit: int = Query(pipeline_data.PREVIEW_ROWS, ge=1, le=MAX_PREVIEW),
     principal: Principal = Depends(current_principal),
@@ -65,9 +66,13 @@ async def preview_table(
     return PreviewOut(columns=columns, rows=rows)
 
 
-@router.get("/pipelines/{pipeline_id}/tables/{table}/export")
+@router.get(
+    "/pipelines/{pipeline_id}/tables/{table}/export",
+    response_class=Response,
+    responses=EXPORT_RESPONSES,
+)
 async def export_table(
-    pipeline_id: int,
+    pipeline_id: Id,
     table: str,
     format: str = Query("csv", description="csv or xlsx"),
     principal: Principal = Depends(current_principal),

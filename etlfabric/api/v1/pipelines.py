@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.pipeline_schemas import LastRunOut, PipelineIn, PipelineOut, PipelinePatch
 from etlfabric.api.v1.run_schemas import RunOut
 from etlfabric.db import tenant_session
@@ -56,7 +56,7 @@ async def create_pipeline(
 
 @router.get("/pipelines/{pipeline_id}", response_model=PipelineOut)
 async def get_pipeline(
-    pipeline_id: int, principal: Principal = Depends(current_principal)
+    pipeline_id: Id, principal: Principal = Depends(current_principal)
 ) -> PipelineOut:
     async with tenant_session(principal.org_id) as session:
         pipeline = await pipelines.get(
@@ -67,7 +67,7 @@ async def get_pipeline(
 
 @router.patch("/pipelines/{pipeline_id}", response_model=PipelineOut)
 async def update_pipeline(
-    pipeline_id: int, body: PipelinePatch, principal: Principal = Depends(current_principal)
+    pipeline_id: Id, body: PipelinePatch, principal: Principal = Depends(current_principal)
 ) -> PipelineOut:
     async with tenant_session(principal.org_id) as session:
         pipeline = await pipelines.update(
@@ -80,23 +80,23 @@ async def update_pipeline(
 
 
 @router.delete("/pipelines/{pipeline_id}", status_code=204)
-async def delete_pipeline(pipeline_id: int, principal: Principal = Depends(current_principal)):
+async def delete_pipeline(pipeline_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await pipelines.delete(session=session, principal=principal, pipeline_id=pipeline_id)
     return Response(status_code=204)
 
 
 @router.post("/pipelines/{pipeline_id}/enable", response_model=PipelineOut)
-async def enable_pipeline(pipeline_id: int, principal: Principal = Depends(current_principal)):
+async def enable_pipeline(pipeline_id: Id, principal: Principal = Depends(current_principal)):
     return await _set_enabled(principal, pipeline_id, True)
 
 
 @router.post("/pipelines/{pipeline_id}/disable", response_model=PipelineOut)
-async def disable_pipeline(pipeline_id: int, principal: Principal = Depends(current_principal)):
+async def disable_pipeline(pipeline_id: Id, principal: Principal = Depends(current_principal)):
     return await _set_enabled(principal, pipeline_id, False)
 
 
-async def _set_enabled(principal: Principal, pipeline_id: int, enabled: bool) -> PipelineOut:
+async def _set_enabled(principal: Principal, pipeline_id: Id, enabled: bool) -> PipelineOut:
     async with tenant_session(principal.org_id) as session:
         pipeline = await pipelines.set_enabled(
             session=session, principal=principal, pipeline_id=pipeline_id, enabled=enabled
@@ -106,7 +106,7 @@ async def _set_enabled(principal: Principal, pipeline_id: int, enabled: bool) ->
 
 @router.post("/pipelines/{pipeline_id}/runs", status_code=202, response_model=RunOut)
 async def run_pipeline(
-    pipeline_id: int,
+    pipeline_id: Id,
     downstream: bool = Query(False, description="Also run its downstream targets (a flow)."),
     full_refresh: bool = Query(
         False, description="Drop the loaded tables and state, and load everything again."

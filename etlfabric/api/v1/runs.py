@@ -8,8 +8,9 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import MAX_ID, Id, OptionalId, current_principal
 from etlfabric.api.v1.run_schemas import LogLineOut, LogsOut, RunOut, RunPage
+from etlfabric.api.v1.schemas import EXPORT_RESPONSES
 from etlfabric.db import tenant_session
 from etlfabric.models import RunStatus, TargetType, Trigger
 from etlfabric.services import run_logs, run_queries, run_starts, runs
@@ -21,12 +22,12 @@ router = APIRouter(tags=["runs"])
 def run_filter(
     status: list[RunStatus] | None = Query(None, description="any of these (repeat the parameter)"),
     target_type: TargetType | None = None,
-    target_id: int | None = None,
+    target_id: OptionalId = None,
     trigger: Trigger | None = None,
     since: datetime | None = Query(None, description="queued at or after"),
     until: datetime | None = Query(None, description="queued before"),
     search: str = Query("", max_length=200, description="words in the run's output"),
-    flow_id: int | None = None,
+    flow_id: OptionalId = None,
 ) -> run_queries.RunFilter:
     return run_queries.RunFilter(
         status=tuple(status or ()),
@@ -62,7 +63,7 @@ async def list_runs(
 
 
 # Declared before /runs/{run_id}, which would otherwise take "export" for an id.
-@router.get("/runs/export")
+@router.get("/runs/export", response_class=Response, responses=EXPORT_RESPONSES)
 async def export_runs(
     principal: Principal = Depends(current_principal),
     filters: run_queries.RunFilter = Depends(run_filter),
@@ -78,14 +79,14 @@ async def export_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-async def get_run(run_id: int, principal: Principal = Depends(current_principal)) -> RunOut:
+async def get_run(run_id: Id, principal: Principal = Depends(current_principal)) -> RunOut:
     async with tenant_session(principal.org_id) as session:
         return RunOut.of(await runs.get_run(session=session, principal=principal, run_id=run_id))
 
 
 @router.get("/runs/{run_id}/logs", response_model=LogsOut)
 async def run_log(
-    run_id: int,
+    run_id: Id,
     principal: Principal = Depends(current_principal),
     after_seq: int = Query(0, ge=0),
     limit: int = Query(run_logs.PAGE_LINES, ge=1, le=run_logs.MAX_PAGE_LINES),
@@ -99,10 +100,10 @@ async def run_log(
 
 @router.get("/runs/{run_id}/logs/stream", response_class=StreamingResponse)
 async def follow_run_log(
-    run_id: int,
+    run_id: Id,
     principal: Principal = Depends(current_principal),
     after_seq: int = Query(0, ge=0),
-    last_event_id: int | None = Header(None, ge=0),
+    last_event_id: int | None = Header(None, ge=0, le=MAX_ID),
 ) -> StreamingResponse:
     """Server-sent events: `line` events (id = seq) live, then one `end` event with the status.
     A reconnecting EventSource sends Last-Event-ID and resumes after it."""
@@ -122,14 +123,14 @@ async def follow_run_log(
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunOut)
-async def cancel_run(run_id: int, principal: Principal = Depends(current_principal)) -> RunOut:
+async def cancel_run(run_id: Id, principal: Principal = Depends(current_principal)) -> RunOut:
     async with tenant_session(principal.org_id) as session:
         run = await runs.request_cancel(session=session, principal=principal, run_id=run_id)
     return RunOut.of(run)
 
 
 @router.post("/runs/{run_id}/rerun", status_code=202, response_model=RunOut)
-async def rerun(run_id: int, principal: Principal = Depends(current_principal)) -> RunOut:
+async def rerun(run_id: Id, principal: Principal = Depends(current_principal)) -> RunOut:
     async with tenant_session(principal.org_id) as session:
         run = await run_starts.rerun(session=session, principal=principal, run_id=run_id)
     return RunOut.of(run)

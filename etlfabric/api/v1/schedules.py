@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, OptionalId, current_principal
 from etlfabric.api.v1.schedule_schemas import (
     AlertOut,
     BulkIn,
@@ -16,7 +16,7 @@ from etlfabric.api.v1.schedule_schemas import (
     SchedulePatch,
 )
 from etlfabric.db import tenant_session
-from etlfabric.models import Alert
+from etlfabric.models import Alert, ScheduleKind, TargetType
 from etlfabric.services import schedule_queries, schedules
 from etlfabric.services.permissions import Principal
 
@@ -46,10 +46,10 @@ async def list_schedules(
     principal: Principal = Depends(current_principal),
     sort: str = "next_run",
     descending: bool = False,
-    target_type: str | None = None,
-    target_id: int | None = None,
+    target_type: TargetType | None = None,
+    target_id: OptionalId = None,
     enabled: bool | None = None,
-    kind: str | None = None,
+    kind: ScheduleKind | None = None,
     search: str = "",
 ) -> list[ScheduleOut]:
     async with tenant_session(principal.org_id) as session:
@@ -113,7 +113,7 @@ async def _bulk(principal: Principal, ids: list[int], enabled: bool) -> list[Sch
 
 @router.get("/schedules/{schedule_id}", response_model=ScheduleOut)
 async def get_schedule(
-    schedule_id: int, principal: Principal = Depends(current_principal)
+    schedule_id: Id, principal: Principal = Depends(current_principal)
 ) -> ScheduleOut:
     async with tenant_session(principal.org_id) as session:
         item = await schedules.get(session=session, principal=principal, schedule_id=schedule_id)
@@ -122,7 +122,7 @@ async def get_schedule(
 
 @router.patch("/schedules/{schedule_id}", response_model=ScheduleOut)
 async def update_schedule(
-    schedule_id: int, body: SchedulePatch, principal: Principal = Depends(current_principal)
+    schedule_id: Id, body: SchedulePatch, principal: Principal = Depends(current_principal)
 ) -> ScheduleOut:
     fields = body.model_dump(exclude_unset=True)
     async with tenant_session(principal.org_id) as session:
@@ -133,7 +133,7 @@ async def update_schedule(
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204)
-async def delete_schedule(schedule_id: int, principal: Principal = Depends(current_principal)):
+async def delete_schedule(schedule_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await schedules.delete(session=session, principal=principal, schedule_id=schedule_id)
     return Response(status_code=204)
@@ -141,19 +141,19 @@ async def delete_schedule(schedule_id: int, principal: Principal = Depends(curre
 
 @router.post("/schedules/{schedule_id}/enable", response_model=ScheduleOut)
 async def enable_schedule(
-    schedule_id: int, principal: Principal = Depends(current_principal)
+    schedule_id: Id, principal: Principal = Depends(current_principal)
 ) -> ScheduleOut:
     return await _set_enabled(principal, schedule_id, True)
 
 
 @router.post("/schedules/{schedule_id}/disable", response_model=ScheduleOut)
 async def disable_schedule(
-    schedule_id: int, principal: Principal = Depends(current_principal)
+    schedule_id: Id, principal: Principal = Depends(current_principal)
 ) -> ScheduleOut:
     return await _set_enabled(principal, schedule_id, False)
 
 
-async def _set_enabled(principal: Principal, schedule_id: int, enabled: bool) -> ScheduleOut:
+async def _set_enabled(principal: Principal, schedule_id: Id, enabled: bool) -> ScheduleOut:
     async with tenant_session(principal.org_id) as session:
         item = await schedules.set_enabled(
             session=session, principal=principal, schedule_id=schedule_id, enabled=enabled
@@ -177,7 +177,7 @@ async def list_alerts(
 
 @router.post("/alerts/{alert_id}/acknowledge", response_model=AlertOut)
 async def acknowledge_alert(
-    alert_id: int, principal: Principal = Depends(current_principal)
+    alert_id: Id, principal: Principal = Depends(current_principal)
 ) -> AlertOut:
     async with tenant_session(principal.org_id) as session:
         alert = await schedules.acknowledge_alert(

@@ -146,3 +146,17 @@ class AuditPage(BaseModel):
     total: int
     page: int
     page_size: int
+
+
+# The 200 answer of an export: a file, CSV or XLSX as asked.
+EXPORT_RESPONSES = {
+    200: {
+        "description": "The file (Content-Disposition: attachment)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        },
+    }
+}

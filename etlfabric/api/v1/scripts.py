@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import MAX_ID, Id, OptionalId, current_principal
 from etlfabric.api.v1.run_schemas import RunOut
 from etlfabric.api.v1.script_schemas import (
     CheckIn,
@@ -34,6 +34,9 @@ from etlfabric.services import flows, folders, script_versions, scripts
 from etlfabric.services.permissions import Principal
 from etlfabric.services.script_checks import MAX_SCRIPT_BYTES
 
+MAX_VERSION = 2**31 - 1  # version numbers are PostgreSQL integers
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+
 router = APIRouter(tags=["scripts"])
 
 
@@ -53,7 +56,7 @@ def _version_out(version: ScriptVersion) -> VersionOut:
 @router.get("/scripts", response_model=list[ScriptOut])
 async def list_scripts(
     principal: Principal = Depends(current_principal),
-    folder_id: int | None = None,
+    folder_id: OptionalId = None,
     search: str = "",
     top_level_only: bool = False,
 ) -> list[ScriptOut]:
@@ -98,7 +101,7 @@ async def upload_script(
 @router.get("/scripts/by-name/{safe_name}", response_model=ScriptOut)
 async def script_by_name(
     safe_name: str,
-    folder_id: int | None = Query(None, description="Default: the top level."),
+    folder_id: int | None = Query(None, ge=1, le=MAX_ID, description="Default: the top level."),
     principal: Principal = Depends(current_principal),
 ) -> ScriptOut:
     async with tenant_session(principal.org_id) as session:
@@ -109,7 +112,7 @@ async def script_by_name(
 
 
 @router.get("/scripts/{script_id}", response_model=ScriptOut)
-async def get_script(script_id: int, principal: Principal = Depends(current_principal)):
+async def get_script(script_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         script = await scripts.get(session=session, principal=principal, script_id=script_id)
     return _out(script)
@@ -117,7 +120,7 @@ async def get_script(script_id: int, principal: Principal = Depends(current_prin
 
 @router.patch("/scripts/{script_id}", response_model=ScriptOut)
 async def update_script(
-    script_id: int, body: ScriptPatch, principal: Principal = Depends(current_principal)
+    script_id: Id, body: ScriptPatch, principal: Principal = Depends(current_principal)
 ) -> ScriptOut:
     fields = body.model_dump(exclude_unset=True, exclude={"message", "base_version"})
     async with tenant_session(principal.org_id) as session:
@@ -133,7 +136,7 @@ async def update_script(
 
 
 @router.delete("/scripts/{script_id}", status_code=204)
-async def delete_script(script_id: int, principal: Principal = Depends(current_principal)):
+async def delete_script(script_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await scripts.delete(session=session, principal=principal, script_id=script_id)
     return Response(status_code=204)
@@ -141,7 +144,7 @@ async def delete_script(script_id: int, principal: Principal = Depends(current_p
 
 @router.get("/scripts/{script_id}/versions", response_model=list[VersionOut])
 async def list_versions(
-    script_id: int, principal: Principal = Depends(current_principal)
+    script_id: Id, principal: Principal = Depends(current_principal)
 ) -> list[VersionOut]:
     async with tenant_session(principal.org_id) as session:
         rows = await script_versions.versions(
@@ -152,7 +155,7 @@ async def list_versions(
 
 @router.get("/scripts/{script_id}/versions/{number}", response_model=VersionDetail)
 async def get_version(
-    script_id: int, number: int, principal: Principal = Depends(current_principal)
+    script_id: Id, number: VersionNumber, principal: Principal = Depends(current_principal)
 ) -> VersionDetail:
     async with tenant_session(principal.org_id) as session:
         row = await script_versions.get_version(
@@ -165,9 +168,9 @@ async def get_version(
 
 @router.get("/scripts/{script_id}/diff", response_model=DiffOut)
 async def diff_versions(
-    script_id: int,
-    a: int = Query(..., description="The older version's number"),
-    b: int = Query(..., description="The newer version's number"),
+    script_id: Id,
+    a: int = Query(..., ge=1, le=MAX_VERSION, description="The older version's number"),
+    b: int = Query(..., ge=1, le=MAX_VERSION, description="The newer version's number"),
     principal: Principal = Depends(current_principal),
 ) -> DiffOut:
     async with tenant_session(principal.org_id) as session:
@@ -179,7 +182,7 @@ async def diff_versions(
 
 @router.post("/scripts/{script_id}/versions/{number}/restore", response_model=ScriptOut)
 async def restore_version(
-    script_id: int, number: int, principal: Principal = Depends(current_principal)
+    script_id: Id, number: VersionNumber, principal: Principal = Depends(current_principal)
 ) -> ScriptOut:
     async with tenant_session(principal.org_id) as session:
         script = await script_versions.restore(
@@ -190,7 +193,7 @@ async def restore_version(
 
 @router.post("/scripts/{script_id}/check", response_model=CheckOut)
 async def check_script(
-    script_id: int,
+    script_id: Id,
     body: CheckIn | None = None,
     principal: Principal = Depends(current_principal),
 ) -> CheckOut:
@@ -206,7 +209,7 @@ async def check_script(
 
 @router.put("/scripts/{script_id}/draft", response_model=ScriptOut)
 async def save_draft(
-    script_id: int, body: DraftIn, principal: Principal = Depends(current_principal)
+    script_id: Id, body: DraftIn, principal: Principal = Depends(current_principal)
 ) -> ScriptOut:
     async with tenant_session(principal.org_id) as session:
         script = await script_versions.save_draft(
@@ -220,7 +223,7 @@ async def save_draft(
 
 
 @router.delete("/scripts/{script_id}/draft", status_code=204)
-async def discard_draft(script_id: int, principal: Principal = Depends(current_principal)):
+async def discard_draft(script_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await script_versions.discard_draft(
             session=session, principal=principal, script_id=script_id
@@ -230,7 +233,7 @@ async def discard_draft(script_id: int, principal: Principal = Depends(current_p
 
 @router.post("/scripts/{script_id}/runs", status_code=202, response_model=RunOut)
 async def run_script(
-    script_id: int,
+    script_id: Id,
     body: RunIn | None = None,
     downstream: bool = Query(False, description="Also run its downstream targets (a flow)."),
     principal: Principal = Depends(current_principal),
@@ -299,7 +302,7 @@ async def create_folder(
 
 
 @router.get("/folders/{folder_id}", response_model=FolderOut)
-async def get_folder(folder_id: int, principal: Principal = Depends(current_principal)):
+async def get_folder(folder_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         folder = await folders.get(session=session, principal=principal, folder_id=folder_id)
         return await _folder_out(session, principal, folder)
@@ -307,7 +310,7 @@ async def get_folder(folder_id: int, principal: Principal = Depends(current_prin
 
 @router.patch("/folders/{folder_id}", response_model=FolderOut)
 async def update_folder(
-    folder_id: int, body: FolderPatch, principal: Principal = Depends(current_principal)
+    folder_id: Id, body: FolderPatch, principal: Principal = Depends(current_principal)
 ) -> FolderOut:
     async with tenant_session(principal.org_id) as session:
         folder = await folders.update(
@@ -320,7 +323,7 @@ async def update_folder(
 
 
 @router.delete("/folders/{folder_id}", status_code=204)
-async def delete_folder(folder_id: int, principal: Principal = Depends(current_principal)):
+async def delete_folder(folder_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await folders.delete(session=session, principal=principal, folder_id=folder_id)
     return Response(status_code=204)
