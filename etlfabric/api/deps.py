@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi import Path as FastPath
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import Field
 
 from etlfabric.config import get_settings
 from etlfabric.services import addresses, auth
@@ -33,3 +34,4 @@ async def current_principal(
 MAX_ID = 2**63 - 1
 Id = Annotated[int, FastPath(ge=1, le=MAX_ID)]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id inside a request body

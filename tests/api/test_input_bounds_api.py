@@ -19,6 +19,14 @@ async def test_an_id_beyond_bigint_is_a_422_naming_it(client):
         assert answer.json()["field"] == field
 
 
+async def test_an_id_beyond_bigint_in_a_body_is_a_422_naming_it(client):
+    token = (await signup(client))["access_token"]
+    answer = await client.post(
+        "/api/v1/schedules/disable", json={"ids": [1, int(TOO_BIG)]}, headers=bearer(token)
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "ids.1"
+
+
 async def test_an_unknown_schedule_kind_is_a_422_naming_it(client):
     token = (await signup(client))["access_token"]
     answer = await client.get("/api/v1/schedules?kind=hourly", headers=bearer(token))
@@ -29,8 +37,9 @@ async def test_an_unknown_schedule_kind_is_a_422_naming_it(client):
 
 async def test_the_schema_describes_the_error_body_and_the_exports(client):
     schema = (await client.get("/api/openapi.json")).json()
-    error = schema["components"]["schemas"]["HTTPValidationError"]
-    assert set(error["properties"]) == {"detail", "field"}
+    assert set(schema["components"]["schemas"]["ErrorOut"]["properties"]) == {"detail", "field"}
+    bad_input = schema["paths"]["/api/v1/runs"]["get"]["responses"]["422"]["content"]
+    assert bad_input["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     export = schema["paths"]["/api/v1/runs/export"]["get"]["responses"]["200"]["content"]
     assert "text/csv" in export
     assert "404" in schema["paths"]["/api/v1/scripts/{script_id}"]["get"]["responses"]

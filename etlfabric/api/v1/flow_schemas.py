@@ -6,14 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from etlfabric.api.deps import BodyId
 from etlfabric.api.v1.run_schemas import RunOut
 
 
 class DependencyIn(BaseModel):
     upstream_type: str
-    upstream_id: int
+    upstream_id: BodyId
     downstream_type: str
-    downstream_id: int
+    downstream_id: BodyId
 
 
 class DependencyOut(BaseModel):

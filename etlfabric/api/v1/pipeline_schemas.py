@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from etlfabric.api.deps import BodyId
+
 
 class PipelineIn(BaseModel):
     name: str
-    source_connection_id: int
-    destination_connection_id: int
+    source_connection_id: BodyId
+    destination_connection_id: BodyId
     dataset_name: str
     mode: str
     config: dict[str, Any] = {}
@@ -32,8 +34,8 @@ class PipelinePatch(BaseModel):
     """Only the fields sent change; `null` keeps a value (batch_size: back to the default)."""
 
     name: str | None = None
-    source_connection_id: int | None = None
-    destination_connection_id: int | None = None
+    source_connection_id: BodyId | None = None
+    destination_connection_id: BodyId | None = None
     dataset_name: str | None = None
     mode: str | None = None
     config: dict[str, Any] | None = None

@@ -11,10 +11,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from etlfabric.api.deps import BodyId
+
 
 class ScheduleIn(BaseModel):
     target_type: str
-    target_id: int
+    target_id: BodyId
     kind: str | None = Field(default=None, description="cron | interval | once | startup")
     cron: str | None = None
     form: dict | None = Field(
@@ -57,7 +59,7 @@ class SchedulePatch(TimingIn):
     """Only the fields sent change."""
 
     target_type: str | None = None
-    target_id: int | None = None
+    target_id: BodyId | None = None
     enabled: bool | None = None
     catch_up: str | None = None
     catch_up_limit: int | None = None
@@ -112,7 +114,7 @@ class PreviewOut(BaseModel):
 
 
 class BulkIn(BaseModel):
-    ids: list[int]
+    ids: list[BodyId]
 
 
 class AlertOut(BaseModel):

@@ -11,10 +11,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from etlfabric.api.deps import BodyId
+
 
 class ScriptIn(BaseModel):
     name: str
-    folder_id: int | None = None
+    folder_id: BodyId | None = None
     type: str = "python"
     description: str = ""
     content: str = ""
@@ -31,7 +33,7 @@ class ScriptPatch(BaseModel):
     """Only the fields sent change; `null` clears an optional limit or moves to the top level."""
 
     name: str | None = None
-    folder_id: int | None = None
+    folder_id: BodyId | None = None
     type: str | None = None
     description: str | None = None
     content: str | None = None
@@ -120,14 +122,14 @@ class RunIn(BaseModel):
 
 class FolderIn(BaseModel):
     name: str
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
 
 
 class FolderPatch(BaseModel):
     """Only the fields sent change; `"parent_id": null` moves the folder to the top level."""
 
     name: str | None = None
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
 
 
 class FolderOut(BaseModel):
