@@ -1,5 +1,5 @@
 """schemathesis against /api/openapi.json: every operation, with generated data, as a signed-in
-owner of one organisation (and their API key); no server error, and every answer matches the
+owner of one organisation; no server error, and every answer matches the
 schema (status documented, body valid, content type declared).
 
 The API runs in a granian process of its own (an ASGI test client in this process would share
