@@ -17,9 +17,9 @@ from etlfabric.api.v1 import (
     runs,
     schedules,
     scripts,
+    system,
     transformations,
     triggers,
-    system,
 )
 
 # Every operation may answer with a domain error ({detail, field}); say so in the schema.
