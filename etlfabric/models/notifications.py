@@ -27,7 +27,7 @@ class NotifyEvent(enum.StrEnum):
     auto_disable = "auto_disable"  # a schedule stopped after N consecutive failures
     daily_digest = "daily_digest"
     weekly_digest = "weekly_digest"
-    test = "test"  # the "send test" button's message (no rule and no delivery has it)
+    test = "test"  # the "send test" button's message: a history row, never a rule's event
 
 
 class DeliveryStatus(enum.StrEnum):
@@ -71,6 +71,8 @@ class NotificationRule(TenantBase):
     digest_hour: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     next_digest_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A disabled rule matches nothing: no delivery is written for it, no digest is queued.
+    enabled: Mapped[bool] = mapped_column(default=True, server_default="true")
     created_by_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = now_column()
 

@@ -124,6 +124,7 @@ def queue_due(session: Session, org_id: int, zone: str, now: datetime | None = N
         .where(
             NotificationRule.event.in_(DIGESTS),
             NotificationRule.next_digest_at <= now,
+            NotificationRule.enabled.is_(True),
             NotificationChannel.enabled.is_(True),
             NotificationChannel.deleted_at.is_(None),
         )

@@ -25,6 +25,13 @@ from etlfabric.services.permissions import Principal, require
 
 RULE_EVENTS = tuple(event for event in NotifyEvent if event is not NotifyEvent.test)
 MAX_GROUP_MINUTES = 24 * 60
+# What `update` may change: (lowest, highest, what it is) for the numbers.
+EDITABLE = {
+    "enabled": None,
+    "group_minutes": (0, MAX_GROUP_MINUTES, "Grouping"),
+    "digest_hour": (0, 23, "The hour"),
+    "digest_weekday": (0, 6, "The weekday"),
+}
 
 
 def _event(value: str) -> NotifyEvent:
@@ -71,6 +78,7 @@ def view(rule: NotificationRule, channel_name: str, target_name: str | None) -> 
         "digest_hour": rule.digest_hour,
         "digest_weekday": rule.digest_weekday,
         "next_digest_at": rule.next_digest_at,
+        "enabled": rule.enabled,
         "created_at": rule.created_at,
     }
 
@@ -109,11 +117,7 @@ async def create(
         digest_weekday=_number("digest_weekday", digest_weekday, 0, 6, "The weekday"),
         created_by_id=principal.user_id,
     )
-    if chosen in notification_digests.DIGESTS:
-        org = await session.get(Organization, principal.org_id)
-        rule.next_digest_at = notification_digests.next_time(
-            chosen, rule.digest_hour, rule.digest_weekday, org.timezone, datetime.now(UTC)
-        )
+    await _schedule_digest(session, principal, rule)
     session.add(rule)
     await session.flush()
     result = view(rule, channel.name, target[2] if target else None)
@@ -126,6 +130,69 @@ async def create(
         new={k: v for k, v in result.items() if k not in ("id", "created_at", "next_digest_at")},
     )
     return result
+
+
+async def _schedule_digest(session: AsyncSession, principal: Principal, rule) -> None:
+    """A digest rule's next send time from now (a re-enabled rule does not catch up)."""
+    if rule.event in notification_digests.DIGESTS:
+        org = await session.get(Organization, principal.org_id)
+        rule.next_digest_at = notification_digests.next_time(
+            rule.event, rule.digest_hour, rule.digest_weekday, org.timezone, datetime.now(UTC)
+        )
+
+
+def _changes(rule: NotificationRule, fields: dict) -> dict:
+    """{field: new value} of what differs, each checked; Invalid names the field."""
+    unknown = sorted(set(fields) - set(EDITABLE))
+    if unknown:
+        raise Invalid(unknown[0], f"'{unknown[0]}' cannot be changed on a rule.")
+    changes = {}
+    for field, value in fields.items():
+        if value is None:
+            continue
+        if field == "enabled":
+            if not isinstance(value, bool):
+                raise Invalid("enabled", "enabled is true or false.")
+        else:
+            value = _number(field, value, *EDITABLE[field])
+        if value != getattr(rule, field):
+            changes[field] = value
+    return changes
+
+
+async def update(*, session: AsyncSession, principal: Principal, rule_id: int, **fields) -> dict:
+    """Change enabled, group_minutes, digest_hour or digest_weekday (only the ones given).
+    The channel, event and target are fixed: delete the rule and add another."""
+    require(principal, "notifications.write")
+    rule = await session.scalar(
+        select(NotificationRule).where(NotificationRule.id == rule_id).with_for_update()
+    )
+    channel = await session.get(NotificationChannel, rule.channel_id) if rule else None
+    if rule is None or channel is None or channel.deleted_at is not None:
+        raise NotFound("Notification rule not found.")
+    changes = _changes(rule, fields)
+    old = {field: getattr(rule, field) for field in changes}
+    for field, value in changes.items():
+        setattr(rule, field, value)
+    if changes.keys() & {"enabled", "digest_hour", "digest_weekday"} and rule.enabled:
+        await _schedule_digest(session, principal, rule)
+    name = None
+    if rule.target_type is not None:
+        live = await session.scalar(targets.live(rule.target_type, rule.target_id))
+        found = targets.key(rule.target_type, rule.target_id)
+        name = targets.label(rule.target_type, rule.target_id, {found: live} if live else {})
+    if changes:
+        await session.flush()
+        await audit.record(
+            session=session,
+            principal=principal,
+            action="notification_rule.update",
+            resource_type="notification_rule",
+            resource_id=rule.id,
+            old=old,
+            new=changes,
+        )
+    return view(rule, channel.name, name)
 
 
 async def list_rules(*, session: AsyncSession, principal: Principal) -> list[dict]:

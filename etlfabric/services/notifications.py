@@ -9,7 +9,8 @@ as `grouped` and counted into that target's next alert instead of being sent.
 
 Events: `failure` (a final failure: failed or timed out, not retried), `success`, `recovery` (a
 success whose target's previous final outcome was a failure), `auto_disable` (a schedule
-stopped), and the digests (notification_digests). A rule without a target matches every target.
+stopped), and the digests (notification_digests). A rule without a target matches every target;
+a disabled rule, or any rule of a disabled channel, matches nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from etlfabric.errors import Invalid
+from etlfabric.errors import Invalid, NotFound
 from etlfabric.models import (
     DeliveryStatus,
     NotificationChannel,
@@ -29,7 +30,9 @@ from etlfabric.models import (
     RunStatus,
     Schedule,
 )
+from etlfabric.services import audit
 from etlfabric.services import run_events as events
+from etlfabric.services.notification_messages import test_message
 from etlfabric.services.permissions import Principal, require
 
 DELIVER_TASK = "etlfabric.deliver_notification"
@@ -59,6 +62,7 @@ def _matching_rules(session: Session, wanted: tuple[NotifyEvent, ...], target_ty
         .join(NotificationChannel, NotificationChannel.id == NotificationRule.channel_id)
         .where(
             NotificationRule.event.in_(wanted),
+            NotificationRule.enabled.is_(True),
             NotificationChannel.enabled.is_(True),
             NotificationChannel.deleted_at.is_(None),
             or_(
@@ -216,6 +220,37 @@ def schedule_disabled(
 
 
 # --- the history --------------------------------------------------------------------------------
+
+
+async def record_test(
+    *, session: AsyncSession, principal: Principal, channel_id: int, ok: bool, message: str
+) -> NotificationDelivery:
+    """The test button's attempt (already made) as a `test` row in the history, sent or failed
+    with what the server answered, and who pressed it in the audit log."""
+    require(principal, "notifications.write")
+    channel = await session.get(NotificationChannel, channel_id)
+    if channel is None:
+        raise NotFound("Notification channel not found.")
+    delivery = NotificationDelivery(
+        channel_id=channel.id,
+        event=E.test,
+        status=DeliveryStatus.sent if ok else DeliveryStatus.failed,
+        subject=test_message(channel.name).subject.removeprefix("[ETL Fabric] ")[:300],
+        attempts=1,
+        last_error=None if ok else message,
+        sent_at=func.now() if ok else None,
+    )
+    session.add(delivery)
+    await session.flush()
+    await audit.record(
+        session=session,
+        principal=principal,
+        action="notification_channel.test",
+        resource_type="notification_channel",
+        resource_id=channel.id,
+        new={"ok": ok, "delivery_id": delivery.id},
+    )
+    return delivery
 
 
 async def list_deliveries(

@@ -223,6 +223,52 @@ async def test_rules_history_roles_and_other_tenants(client):
     assert (await client.get("/api/v1/notification-rules", headers=headers)).json() == []
 
 
+async def test_rule_patch_and_the_test_button_leaves_a_history_row(client):
+    owner, other = await account(client), await account(client)
+    headers = owner["headers"]
+    viewer = bearer((await join(client, owner["access_token"], "viewer"))["access_token"])
+    with smtp_server() as mail:
+        made = await client.post(
+            "/api/v1/notification-channels", json=email_body(mail.port), headers=headers
+        )
+        url = f"/api/v1/notification-channels/{made.json()['id']}"
+        assert (await client.post(f"{url}/test", headers=headers)).json()["ok"] is True
+    assert (await client.post(f"{url}/test", headers=headers)).json()["ok"] is False
+    history = (await client.get("/api/v1/notifications", headers=viewer)).json()
+    failed, sent = history["items"]
+    assert (sent["event"], sent["status"], sent["rule_id"]) == ("test", "sent", None)
+    assert sent["subject"] == "Test message for 'Ops mail'" and sent["last_error"] is None
+    assert (failed["status"], failed["attempts"]) == ("failed", 1)
+    assert f"127.0.0.1:{mail.port}" in failed["last_error"]
+    audit = (await client.get("/api/v1/audit", headers=headers)).text
+    assert audit.count("notification_channel.test") == 2
+
+    body = {"channel_id": made.json()["id"], "event": "daily_digest", "digest_hour": 6}
+    rule = (await client.post("/api/v1/notification-rules", json=body, headers=headers)).json()
+    assert rule["enabled"] is True
+    rule_url = f"/api/v1/notification-rules/{rule['id']}"
+    patched = await client.patch(
+        rule_url, json={"enabled": False, "digest_hour": 7}, headers=headers
+    )
+    assert patched.status_code == 200, patched.text
+    assert (patched.json()["enabled"], patched.json()["digest_hour"]) == (False, 7)
+    for change, field in [
+        ({"enabled": "maybe"}, "enabled"),
+        ({"digest_hour": 24}, "digest_hour"),
+        ({"group_minutes": 2000}, "group_minutes"),
+        ({"digest_weekday": -1}, "digest_weekday"),
+    ]:
+        answer = await client.patch(rule_url, json=change, headers=headers)
+        assert (answer.status_code, answer.json()["field"]) == (422, field), change
+    assert (await client.patch(rule_url, json={"enabled": True}, headers=viewer)).status_code == 403
+    theirs = await client.patch(rule_url, json={"enabled": True}, headers=other["headers"])
+    assert theirs.status_code == 404
+    [kept] = (await client.get("/api/v1/notification-rules", headers=headers)).json()
+    assert (kept["enabled"], kept["digest_hour"]) == (False, 7)
+    audit = (await client.get("/api/v1/audit", headers=headers)).text
+    assert "notification_rule.update" in audit
+
+
 async def principal_of(client, headers):
     """The Principal behind a bearer token (to write runs with the services directly)."""
     from etlfabric.services import auth

@@ -14,7 +14,8 @@ from etlfabric.config import reset_settings
 from etlfabric.db import sync_tenant_session
 from etlfabric.models import DeliveryStatus, NotificationDelivery
 from etlfabric.orchestration import notifying
-from etlfabric.services import notification_sending, notifiers
+from etlfabric.services import notification_channels, notification_sending, notifications, notifiers
+from tests.factories import audit_rows, call
 from tests.notification_factories import (
     SIGNING_SECRET,
     deliver_tasks,
@@ -299,3 +300,28 @@ async def test_an_unreachable_slack_url_stays_out_of_the_recorded_error(owner):
     [waiting] = deliveries(owner.org_id)
     assert waiting.last_error.startswith("The Slack webhook could not be reached")
     assert "canary-slack-token" not in waiting.last_error
+
+
+async def test_the_test_button_leaves_a_history_row_and_an_audit_entry(owner):
+    with smtp_server() as mail:
+        channel = await email_channel(owner, mail)
+        prepared = await call(notification_channels.send_test, owner, channel_id=channel.id)
+        for ok, message in [await notification_channels.deliver_test(*prepared), (False, "down")]:
+            await call(
+                notifications.record_test, owner, channel_id=channel.id, ok=ok, message=message
+            )
+    sent, failed = deliveries(owner.org_id)
+    assert (sent.event.value, sent.status, sent.rule_id, sent.last_error) == (
+        "test",
+        D.sent,
+        None,
+        None,
+    )
+    assert sent.subject == "Test message for 'Ops mail'" and sent.sent_at is not None
+    assert (failed.status, failed.attempts, failed.last_error) == (D.failed, 1, "down")
+    assert deliver_tasks() == [], "a test row is history, never re-sent"
+    rows = await audit_rows(owner, "notification_channel", channel.id)
+    assert [r.new_values["ok"] for r in rows if r.action == "notification_channel.test"] == [
+        True,
+        False,
+    ]

@@ -1,7 +1,8 @@
 """Notifications in a real browser: an editor adds an e-mail channel (the form says what each
 field is for, and names the field at fault), sends a test e-mail, adds a failure rule; a script
 then fails on a real worker, the e-mail reaches a real SMTP server on loopback, and the delivery
-shows as sent in the history."""
+(and the test) show in the history. Then the channel's recipients are edited and the rule is
+switched off, and both are still so after a reload."""
 
 from __future__ import annotations
 
@@ -113,6 +114,43 @@ def test_configure_email_and_a_failure_rule_then_see_the_delivery(base_url, team
             f"Failed: script 'Broken export' (run #{run.id})", timeout=20_000
         )
         expect(row).to_contain_text("sent")
+        expect(history.locator("tbody tr").last).to_contain_text("Test message for 'Ops mail'")
         screenshot(page, "notifications-history")
-        row.get_by_role("link").click()
+
+        edit_recipients(page, mail.port)
+        switch = rules.get_by_role("switch", name="Enabled: On failure · Broken export")
+        switch.click()
+        expect(switch).not_to_be_checked()
+        page.reload()
+        expect(channels).to_contain_text(
+            f"ops@example.com, oncall@example.com via 127.0.0.1:{mail.port}"
+        )
+        expect(channels).to_contain_text("password: ••••••")  # left empty: kept
+        expect(switch).not_to_be_checked()
+        expect(rules.locator("tbody tr").first).to_contain_text("Off")
+        screenshot(page, "notifications-edited")
+        history.locator("tbody tr").first.get_by_role("link").click()
         expect(page).to_have_url(re.compile(rf"/runs/{run.id}$"))
+
+
+def edit_recipients(page: Page, port: int) -> None:
+    """The edit form opens with the stored settings, the password empty (kept unless typed)."""
+    page.get_by_role("button", name="Edit Ops mail").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Name")).to_have_value("Ops mail")
+    expect(dialog.get_by_label("SMTP host")).to_have_value("127.0.0.1")
+    expect(dialog.get_by_label("Port")).to_have_value(str(port))
+    expect(dialog.get_by_label("TLS")).to_have_value("none")
+    expect(dialog.get_by_label("From")).to_have_value("alerts@example.com")
+    expect(dialog.get_by_label("Recipients")).to_have_value("ops@example.com")
+    expect(dialog.get_by_label("Password (optional)")).to_have_value("")
+    expect(dialog.get_by_text("Leave empty to keep the stored one.")).to_be_visible()
+    dialog.get_by_label("Recipients").fill("ops@example.com, not-an-address")
+    dialog.get_by_role("button", name="Save channel").click()
+    expect(dialog.locator("#smtp_recipients-error")).to_have_text(
+        "'not-an-address' is not an e-mail address."
+    )
+    dialog.get_by_label("Recipients").fill("ops@example.com, oncall@example.com")
+    dialog.get_by_role("button", name="Save channel").click()
+    expect(page.get_by_text("Channel Ops mail was saved.")).to_be_visible()
+    expect(dialog).to_be_hidden()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 
 class ChannelIn(BaseModel):
@@ -69,6 +69,17 @@ class RuleIn(BaseModel):
     digest_weekday: int = Field(default=0, description="Weekly digests: 0 = Monday ... 6.")
 
 
+class RulePatch(BaseModel):
+    """Only the fields sent change; the channel, event and target are fixed."""
+
+    enabled: StrictBool | None = Field(
+        default=None, description="A disabled rule sends nothing and queues no digest."
+    )
+    group_minutes: int | None = Field(default=None, description="0 to 1440.")
+    digest_hour: int | None = Field(default=None, description="0 to 23.")
+    digest_weekday: int | None = Field(default=None, description="0 = Monday ... 6.")
+
+
 class RuleOut(BaseModel):
     id: int
     channel_id: int
@@ -81,6 +92,7 @@ class RuleOut(BaseModel):
     digest_hour: int
     digest_weekday: int
     next_digest_at: datetime | None
+    enabled: bool
     created_at: datetime
 
 
@@ -89,7 +101,7 @@ class DeliveryOut(BaseModel):
     channel_id: int
     channel_name: str
     rule_id: int | None
-    event: str
+    event: str = Field(description="A rule's event, or test (the channel's test button).")
     status: str = Field(description="pending, sent, failed or grouped.")
     subject: str
     run_id: int | None

@@ -16,6 +16,7 @@ from etlfabric.api.v1.notification_schemas import (
     DeliveryPage,
     RuleIn,
     RuleOut,
+    RulePatch,
 )
 from etlfabric.db import tenant_session
 from etlfabric.models import NotificationDelivery
@@ -97,12 +98,17 @@ async def delete_channel(channel_id: int, principal: Principal = Depends(current
 
 @router.post("/notification-channels/{channel_id}/test", response_model=ChannelTestOut)
 async def test_channel(channel_id: int, principal: Principal = Depends(current_principal)):
-    """Send a test message now (within 15 s; no database session is held meanwhile)."""
+    """Send a test message now (within 15 s; no database session is held meanwhile). The
+    attempt is kept in the history as a `test` delivery, sent or failed."""
     async with tenant_session(principal.org_id) as session:
         prepared = await channels.send_test(
             session=session, principal=principal, channel_id=channel_id
         )
     ok, message = await channels.deliver_test(*prepared)
+    async with tenant_session(principal.org_id) as session:
+        await notifications.record_test(
+            session=session, principal=principal, channel_id=channel_id, ok=ok, message=message
+        )
     return ChannelTestOut(ok=ok, message=message)
 
 
@@ -118,6 +124,20 @@ async def list_rules(principal: Principal = Depends(current_principal)):
 async def create_rule(body: RuleIn, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         rule = await rules.create(session=session, principal=principal, **body.model_dump())
+    return RuleOut(**rule)
+
+
+@router.patch("/notification-rules/{rule_id}", response_model=RuleOut)
+async def update_rule(
+    rule_id: int, body: RulePatch, principal: Principal = Depends(current_principal)
+):
+    async with tenant_session(principal.org_id) as session:
+        rule = await rules.update(
+            session=session,
+            principal=principal,
+            rule_id=rule_id,
+            **body.model_dump(exclude_unset=True),
+        )
     return RuleOut(**rule)
 
 
