@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 PROFILE = "etlfabric"
+EXPORT_NAME = "etlfabric_project"  # the same in every export, so two exports compare
 OWNED_DIRS = ("models", "seeds", "snapshots", "macros")
 TOP_FILES = ("dbt_project.yml", "profiles.yml")
 # The child's environment carries these (environment.py); DBT_ENV_SECRET_ values are scrubbed
@@ -63,10 +66,10 @@ def _quoted(value: str) -> str:
     return json.dumps(value)  # a Jinja string literal; the values are checked names anyway
 
 
-def dbt_project(org_id: int) -> str:
+def dbt_project(name: str) -> str:
     return _yaml(
         {
-            "name": project_name(org_id),
+            "name": name,
             "version": "1.0",
             "config-version": 2,
             "profile": PROFILE,
@@ -109,10 +112,10 @@ def profiles(org_id: int) -> str:
     )
 
 
-def model_sql(org_id: int, model: dict) -> str:
+def model_sql(place: Callable[[str], str], model: dict) -> str:
     options = [
         f"materialized={_quoted(model['materialization'])}",
-        f"schema={_quoted(physical(org_id, model['schema_name']))}",
+        f"schema={_quoted(place(model['schema_name']))}",
     ]
     if model.get("unique_key"):
         keys = [k.strip() for k in model["unique_key"].split(",") if k.strip()]
@@ -155,14 +158,14 @@ def _freshness(source: dict) -> dict | None:
     return limits or None
 
 
-def sources_yml(org_id: int, sources: list[dict]) -> str:
+def sources_yml(place: Callable[[str], str], sources: list[dict]) -> str:
     grouped: dict[str, dict] = {}
     for row in sorted(sources, key=lambda r: (r["source_name"], r["table_name"])):
         source = grouped.setdefault(
             row["source_name"],
             {
                 "name": row["source_name"],
-                "schema": physical(org_id, row["schema_name"]),
+                "schema": place(row["schema_name"]),
                 "tables": [],
             },
         )
@@ -180,9 +183,9 @@ def sources_yml(org_id: int, sources: list[dict]) -> str:
     return _yaml({"version": 2, "sources": list(grouped.values())})
 
 
-def snapshot_sql(org_id: int, snap: dict) -> str:
+def snapshot_sql(place: Callable[[str], str], snap: dict) -> str:
     options = {
-        "target_schema": physical(org_id, snap["schema_name"]),
+        "target_schema": place(snap["schema_name"]),
         "unique_key": snap["unique_key"],
         "strategy": snap["strategy"],
     }
@@ -196,34 +199,53 @@ def snapshot_sql(org_id: int, snap: dict) -> str:
     return f"{head}{body}\n{{% endsnapshot %}}\n"
 
 
-def render(rows: ProjectRows) -> dict[str, str]:
-    """Every file of the project, by path relative to its folder."""
+def render(rows: ProjectRows, *, portable: bool = False) -> dict[str, str]:
+    """Every file of the project, by path relative to its folder. `portable`: the project as
+    exported — schemas by their short names, no profiles.yml and no platform macro."""
     org = rows.org_id
-    files = {
-        "dbt_project.yml": dbt_project(org),
-        "profiles.yml": profiles(org),
-        "macros/generate_schema_name.sql": SCHEMA_MACRO,
-    }
+    if portable:
+        files, place = {"dbt_project.yml": dbt_project(EXPORT_NAME)}, str
+    else:
+        files = {
+            "dbt_project.yml": dbt_project(project_name(org)),
+            "profiles.yml": profiles(org),
+            "macros/generate_schema_name.sql": SCHEMA_MACRO,
+        }
+        place = functools.partial(physical, org)
     by_schema: dict[str, list[dict]] = {}
     for model in sorted(rows.transformations, key=lambda m: m["name"]):
-        files[f"models/{model['schema_name']}/{model['name']}.sql"] = model_sql(org, model)
+        files[f"models/{model['schema_name']}/{model['name']}.sql"] = model_sql(place, model)
         by_schema.setdefault(model["schema_name"], []).append(model_properties(model))
     for schema, models in by_schema.items():
         files[f"models/{schema}/schema.yml"] = _yaml({"version": 2, "models": models})
     if rows.sources:
-        files["models/sources.yml"] = sources_yml(org, rows.sources)
-    seed_props = []
-    for seed in sorted(rows.seeds, key=lambda s: s["name"]):
+        files["models/sources.yml"] = sources_yml(place, rows.sources)
+    files |= _seed_files(place, rows.seeds) | _snapshot_files(place, rows.snapshots)
+    return files
+
+
+def _seed_files(place: Callable[[str], str], seeds: list[dict]) -> dict[str, str]:
+    files, props = {}, []
+    for seed in sorted(seeds, key=lambda s: s["name"]):
         text = seed.get("csv") or ""
         files[f"seeds/{seed['name']}.csv"] = text if text.endswith("\n") else text + "\n"
-        props = {"name": seed["name"], "config": {"schema": physical(org, seed["schema_name"])}}
+        entry = {"name": seed["name"], "config": {"schema": place(seed["schema_name"])}}
         if seed.get("description"):
-            props["description"] = seed["description"]
-        seed_props.append(props)
-    if seed_props:
-        files["seeds/seeds.yml"] = _yaml({"version": 2, "seeds": seed_props})
-    for snap in sorted(rows.snapshots, key=lambda s: s["name"]):
-        files[f"snapshots/{snap['name']}.sql"] = snapshot_sql(org, snap)
+            entry["description"] = seed["description"]
+        props.append(entry)
+    if props:
+        files["seeds/seeds.yml"] = _yaml({"version": 2, "seeds": props})
+    return files
+
+
+def _snapshot_files(place: Callable[[str], str], snapshots: list[dict]) -> dict[str, str]:
+    files, props = {}, []
+    for snap in sorted(snapshots, key=lambda s: s["name"]):
+        files[f"snapshots/{snap['name']}.sql"] = snapshot_sql(place, snap)
+        if snap.get("description"):
+            props.append({"name": snap["name"], "description": snap["description"]})
+    if props:
+        files["snapshots/snapshots.yml"] = _yaml({"version": 2, "snapshots": props})
     return files
 
 

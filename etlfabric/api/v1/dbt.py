@@ -1,15 +1,25 @@
 """The organisation's dbt project as a whole: lineage, project runs (build, seeds, snapshots,
-source freshness, docs) and CRUD of sources, seeds and snapshots, over services/dbt_project.py."""
+source freshness, docs), import and export as a zip, and CRUD of sources, seeds and snapshots,
+over services/dbt_project.py, dbt_import.py and dbt_export.py."""
 
-from fastapi import APIRouter, Depends, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Response, UploadFile
 
 from etlfabric.api.deps import current_principal
 from etlfabric.api.v1.run_schemas import RunOut
-from etlfabric.api.v1.transformation_schemas import LineageOut, SeedIn, SnapshotIn, SourceIn
+from etlfabric.api.v1.transformation_schemas import (
+    ImportOut,
+    LineageOut,
+    SeedIn,
+    SnapshotIn,
+    SourceIn,
+)
 from etlfabric.api.v1.transformations import trigger_of
 from etlfabric.db import tenant_session
-from etlfabric.services import dbt_project
+from etlfabric.services import dbt_export, dbt_import, dbt_project
 from etlfabric.services.permissions import Principal
+from etlfabric.transformations.archive import MAX_COMPRESSED
 
 router = APIRouter(prefix="/dbt", tags=["dbt"])
 KIND_PATHS = {"sources": "source", "seeds": "seed", "snapshots": "snapshot"}
@@ -20,6 +30,28 @@ BODIES = {"source": SourceIn, "seed": SeedIn, "snapshot": SnapshotIn}
 async def lineage(principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         return await dbt_project.lineage(session=session, principal=principal)
+
+
+@router.get("/export", response_class=Response)
+async def export_project(principal: Principal = Depends(current_principal)) -> Response:
+    async with tenant_session(principal.org_id) as session:
+        data = await dbt_export.export_zip(session=session, principal=principal)
+    disposition = 'attachment; filename="dbt_project.zip"'
+    return Response(
+        data, media_type="application/zip", headers={"Content-Disposition": disposition}
+    )
+
+
+@router.post("/import", response_model=ImportOut)
+async def import_project(
+    file: Annotated[UploadFile, File(description="A zip of a dbt project folder, ≤ 20 MB")],
+    principal: Principal = Depends(current_principal),
+) -> dict:
+    data = await file.read(MAX_COMPRESSED + 1)  # one byte more is enough to say "too big"
+    async with tenant_session(principal.org_id) as session:
+        return await dbt_import.import_zip(
+            session=session, principal=principal, data=data, filename=file.filename or ""
+        )
 
 
 async def _run(principal: Principal, command: str, select: str | None = None) -> RunOut:

@@ -94,3 +94,13 @@ class SnapshotIn(BaseModel):
     updated_at_column: str | None = None
     check_cols: list[str] = []
     description: str = ""
+
+
+class SkippedFile(BaseModel):
+    file: str
+    reason: str
+
+
+class ImportOut(BaseModel):
+    created: dict[str, int]  # models, tests, sources, seeds, snapshots
+    skipped: list[SkippedFile]
