@@ -15,6 +15,7 @@ from etlfabric.ui.pages import (
     flow_view,
     home,
     invite,
+    lineage,
     notifications,
     pipeline_detail,
     pipeline_editor,
@@ -29,6 +30,8 @@ from etlfabric.ui.pages import (
     sign_in,
     sign_up,
     system_health,
+    transformation_editor,
+    transformations,
 )
 
 PAGES = (
@@ -51,6 +54,9 @@ PAGES = (
     pipelines,
     pipeline_editor,
     pipeline_detail,
+    transformations,
+    transformation_editor,
+    lineage,
     notifications,
     system_health,
 )

@@ -21,6 +21,7 @@ from etlfabric.transformations import results
 from etlfabric.transformations.child import common_flags
 
 IDLE_SECONDS = 900
+MODEL_ONLY = ("--indirect-selection", "empty")  # a compile or preview of one model, no tests
 
 
 class Warm:
@@ -50,14 +51,16 @@ class Warm:
         )
 
     def compile(self, name: str) -> dict:
-        outcome = self.invoke(["compile", "--select", name])
+        # Only the model: dbt's default (eager) would also pick the tests on it.
+        outcome = self.invoke(["compile", "--select", name, *MODEL_ONLY])
         found = _first(outcome)
         if not outcome.success or found is None:
             return {"ok": False, "field": "sql", "error": _error(outcome, "compile")}
         return {"ok": True, "compiled_sql": found.node.compiled_code or ""}
 
     def show(self, name: str, limit: int) -> dict:
-        outcome = self.invoke(["show", "--select", name, "--limit", str(limit)])
+        # Without its tests, which would query a relation that may not be built yet.
+        outcome = self.invoke(["show", "--select", name, "--limit", str(limit), *MODEL_ONLY])
         found = _first(outcome)
         table = getattr(found, "agate_table", None)
         if not outcome.success or table is None:

@@ -117,3 +117,16 @@ async def test_four_organisations_run_dbt_at_once_in_worker_processes(celery_wor
         assert set(nodes(run)) == {"base_n", "total_n"}
         expected = (number + 1) * (number + 2) // 2
         assert workload_sql(org, f"select s from t{org}_marts.total_n") == [(expected,)]
+
+
+async def test_a_model_with_column_tests_previews_before_it_is_built(owner):
+    org = owner.org_id
+    workload_sql(
+        org, f"CREATE TABLE t{org}_raw.tags (id int)", f"INSERT INTO t{org}_raw.tags VALUES (7)"
+    )
+    tests = [{"column": "id", "test": "not_null"}]
+    tagged = model(org, "stg_tags", f"select id from t{org}_raw.tags", tests=tests)
+    compiled = await call(transformations.compile_sql, owner, transformation_id=tagged.id)
+    assert compiled["compiled_sql"].strip() == f"select id from t{org}_raw.tags"
+    shown = await call(transformations.preview, owner, transformation_id=tagged.id)
+    assert shown == {"columns": ["id"], "rows": [[7]]}

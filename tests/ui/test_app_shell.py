@@ -166,7 +166,8 @@ def test_keyboard_reaches_the_sidebar_with_a_visible_focus(base_url, owner):
             "e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth"
         )
         assert outline == "solid 2px"
-        names = ("Connections", "Pipelines", "Scripts", "Runs", "Schedules", "Dependencies")
+        names = ("Connections", "Pipelines", "Transformations", "Scripts", "Runs", "Schedules")
+        names += ("Dependencies",)
         names += ("Notifications",)
         for name in (*names, "Settings"):
             page.keyboard.press("Tab")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from etlfabric.ui.state.run_format import load_results, target_href
 
 
-def test_scripts_and_pipelines_link_to_their_pages():
+def test_scripts_pipelines_and_transformations_link_to_their_pages():
     assert target_href("script", 4) == "/scripts/4"
     assert target_href("pipeline", 9) == "/pipelines/9"
-    assert target_href("transformation", 2) == ""
+    assert target_href("transformation", 2) == "/transformations/2"
 
 
 def test_a_pipeline_runs_rows_per_table_schema_changes_and_violations():

@@ -32,7 +32,7 @@ PACKAGES = [
     "@codemirror/lang-python@6.2.1",
     "@codemirror/legacy-modes@6.5.5",
 ]
-LANGUAGES = ("python", "shell", "batch", "text")
+LANGUAGES = ("python", "shell", "sql", "batch", "text")
 
 # Module-level in the page: one extension array per (language, label), so a re-render passes the
 # same array and CodeMirror is not reconfigured on every keystroke.
@@ -43,6 +43,7 @@ function etfEditorExtensions(language, label, describedBy) {
   if (!etfEditorExtensionCache[key]) {
     const grammar = language === "python" ? [etfPython()]
       : language === "shell" ? [StreamLanguage.define(etfShell)]
+      : language === "sql" ? [StreamLanguage.define(etfPgSQL)]
       : [];
     etfEditorExtensionCache[key] = [
       ...grammar,
@@ -88,6 +89,10 @@ class CodeMirror(rx.NoSSRComponent):
             # A subpath of a package lib_dependencies installs; no version in a subpath import.
             "@codemirror/legacy-modes/mode/shell": [
                 rx.ImportVar(tag="shell", alias="etfShell", install=False)
+            ],
+            # PostgreSQL's dialect (dbt models run on the Warehouse); Jinja reads as plain text.
+            "@codemirror/legacy-modes/mode/sql": [
+                rx.ImportVar(tag="pgSQL", alias="etfPgSQL", install=False)
             ],
             "@codemirror/language@6.13.1": [rx.ImportVar(tag="StreamLanguage")],
             "@codemirror/view@6.43.15": [rx.ImportVar(tag="EditorView")],

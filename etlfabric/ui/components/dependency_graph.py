@@ -10,7 +10,8 @@ graph works offline.
     )
 
 Nodes are React Flow nodes of type "target": {"id", "type": "target", "position": {"x", "y"},
-"data": {"label", "kind", "status", "status_label"}}; edges {"id", "source", "target",
+"data": {"label", "kind", "status", "status_label", "detail"?}} (a `detail`, the lineage
+node's schema, replaces the last run); edges {"id", "source", "target",
 "selected"}. Positions come from ui/state/graph_layout.py.
 """
 

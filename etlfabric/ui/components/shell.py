@@ -23,6 +23,7 @@ NAV_LINKS = (
     ("Dashboard", HOME_ROUTE, "layout-dashboard", None),
     ("Connections", "/connections", "plug", None),
     ("Pipelines", "/pipelines", "database-zap", None),
+    ("Transformations", "/transformations", "git-merge", None),
     ("Scripts", "/scripts", "file-code", None),
     ("Runs", "/runs", "activity", None),
     ("Schedules", "/schedules", "calendar-clock", None),

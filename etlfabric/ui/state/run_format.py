@@ -28,8 +28,12 @@ TRIGGER_LABELS = {
     "api": "API",
 }
 TARGET_LABELS = {"script": "Script", "pipeline": "Pipeline", "transformation": "Transformation"}
-# Where each kind of target lives in the UI (transformations have no page yet).
-TARGET_ROUTES = {"script": "/scripts/{id}", "pipeline": "/pipelines/{id}"}
+# Where each kind of target lives in the UI.
+TARGET_ROUTES = {
+    "script": "/scripts/{id}",
+    "pipeline": "/pipelines/{id}",
+    "transformation": "/transformations/{id}",
+}
 
 
 def target_href(target_type: str, target_id: int) -> str:
