@@ -30,6 +30,9 @@ CHECKS = [
     checks.content_type_conformance,
     checks.response_schema_conformance,
 ]
+# The test runs no worker: what needs one (dbt compile, preview, lineage) answers the documented
+# 503 at once, which is the right answer, not a server error.
+NO_WORKER = "No worker is running"
 # Calls that would end the test's own session or organisation, not bugs to find.
 SPARED = {("POST", "/api/v1/auth/logout"), ("DELETE", "/api/v1/org")}
 
@@ -105,7 +108,8 @@ def exercise(operation, base_url: str, headers: dict, problems: list[str]) -> No
     def check(case) -> None:
         response = case.call(base_url=base_url, headers=headers, timeout=30)
         try:
-            case.validate_response(response, checks=CHECKS)
+            expected_503 = response.status_code == 503 and NO_WORKER in response.text
+            case.validate_response(response, checks=CHECKS[1:] if expected_503 else CHECKS)
         except (AssertionError, BaseExceptionGroup) as failure:  # a Failure, or a FailureGroup
             body = response.text[:300].replace("\n", " ")
             problems.append(

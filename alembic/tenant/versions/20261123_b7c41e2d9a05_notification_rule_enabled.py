@@ -1,7 +1,7 @@
 """notification rule enabled
 
 Revision ID: b7c41e2d9a05
-Revises: 419159e8508f
+Revises: 8f2a1c7d9e01
 Create Date: 2026-11-23 20:05:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7c41e2d9a05"
-down_revision: str | Sequence[str] | None = "419159e8508f"
+down_revision: str | Sequence[str] | None = "8f2a1c7d9e01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -33,6 +33,7 @@ ERROR_RESPONSES = {
         (409, "Conflicts with the current state"),
         (422, "A field is not valid: `field` names it"),
         (429, "Too many attempts: see Retry-After"),
+        (503, "No worker could do this now (dbt requests need a running worker)"),
     )
 }
 router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)

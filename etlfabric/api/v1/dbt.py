@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Response, UploadFile
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.run_schemas import RunOut
 from etlfabric.api.v1.transformation_schemas import (
     ImportOut,
@@ -113,7 +113,7 @@ def _crud(path: str, kind: str) -> None:
         return dbt_project.view(row)
 
     async def update(
-        row_id: int, body: dict, principal: Principal = Depends(current_principal)
+        row_id: Id, body: dict, principal: Principal = Depends(current_principal)
     ) -> dict:
         async with tenant_session(principal.org_id) as session:
             row = await dbt_project.update(
@@ -121,7 +121,7 @@ def _crud(path: str, kind: str) -> None:
             )
         return dbt_project.view(row)
 
-    async def delete(row_id: int, principal: Principal = Depends(current_principal)):
+    async def delete(row_id: Id, principal: Principal = Depends(current_principal)):
         async with tenant_session(principal.org_id) as session:
             await dbt_project.delete(session=session, principal=principal, kind=kind, row_id=row_id)
         return Response(status_code=204)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.notification_schemas import (
     ChannelIn,
     ChannelOut,
@@ -69,7 +69,7 @@ async def create_channel(body: ChannelIn, principal: Principal = Depends(current
 
 
 @router.get("/notification-channels/{channel_id}", response_model=ChannelOut)
-async def get_channel(channel_id: int, principal: Principal = Depends(current_principal)):
+async def get_channel(channel_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         channel = await channels.get(session=session, principal=principal, channel_id=channel_id)
     return _channel(channel)
@@ -77,7 +77,7 @@ async def get_channel(channel_id: int, principal: Principal = Depends(current_pr
 
 @router.patch("/notification-channels/{channel_id}", response_model=ChannelOut)
 async def update_channel(
-    channel_id: int, body: ChannelPatch, principal: Principal = Depends(current_principal)
+    channel_id: Id, body: ChannelPatch, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         channel = await channels.update(
@@ -90,14 +90,14 @@ async def update_channel(
 
 
 @router.delete("/notification-channels/{channel_id}", status_code=204)
-async def delete_channel(channel_id: int, principal: Principal = Depends(current_principal)):
+async def delete_channel(channel_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await channels.delete(session=session, principal=principal, channel_id=channel_id)
     return Response(status_code=204)
 
 
 @router.post("/notification-channels/{channel_id}/test", response_model=ChannelTestOut)
-async def test_channel(channel_id: int, principal: Principal = Depends(current_principal)):
+async def test_channel(channel_id: Id, principal: Principal = Depends(current_principal)):
     """Send a test message now (within 15 s; no database session is held meanwhile). The
     attempt is kept in the history as a `test` delivery, sent or failed."""
     async with tenant_session(principal.org_id) as session:
@@ -129,7 +129,7 @@ async def create_rule(body: RuleIn, principal: Principal = Depends(current_princ
 
 @router.patch("/notification-rules/{rule_id}", response_model=RuleOut)
 async def update_rule(
-    rule_id: int, body: RulePatch, principal: Principal = Depends(current_principal)
+    rule_id: Id, body: RulePatch, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         rule = await rules.update(
@@ -142,7 +142,7 @@ async def update_rule(
 
 
 @router.delete("/notification-rules/{rule_id}", status_code=204)
-async def delete_rule(rule_id: int, principal: Principal = Depends(current_principal)):
+async def delete_rule(rule_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await rules.delete(session=session, principal=principal, rule_id=rule_id)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from etlfabric.api.deps import current_principal
+from etlfabric.api.deps import Id, current_principal
 from etlfabric.api.v1.run_schemas import RunOut
 from etlfabric.api.v1.transformation_schemas import (
     CompiledOut,
@@ -52,7 +52,7 @@ async def create_transformation(
 
 @router.get("/transformations/{transformation_id}", response_model=TransformationOut)
 async def get_transformation(
-    transformation_id: int, principal: Principal = Depends(current_principal)
+    transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         model = await transformations.get(
@@ -63,7 +63,7 @@ async def get_transformation(
 
 @router.patch("/transformations/{transformation_id}", response_model=TransformationOut)
 async def update_transformation(
-    transformation_id: int,
+    transformation_id: Id,
     body: TransformationPatch,
     principal: Principal = Depends(current_principal),
 ):
@@ -79,7 +79,7 @@ async def update_transformation(
 
 @router.delete("/transformations/{transformation_id}", status_code=204)
 async def delete_transformation(
-    transformation_id: int, principal: Principal = Depends(current_principal)
+    transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         await transformations.delete(
@@ -90,7 +90,7 @@ async def delete_transformation(
 
 @router.post("/transformations/{transformation_id}/compile", response_model=CompiledOut)
 async def compile_transformation(
-    transformation_id: int, principal: Principal = Depends(current_principal)
+    transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         return await transformations.compile_sql(
@@ -100,7 +100,7 @@ async def compile_transformation(
 
 @router.post("/transformations/{transformation_id}/preview", response_model=PreviewOut)
 async def preview_transformation(
-    transformation_id: int, principal: Principal = Depends(current_principal)
+    transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
     async with tenant_session(principal.org_id) as session:
         return await transformations.preview(
@@ -110,7 +110,7 @@ async def preview_transformation(
 
 @router.post("/transformations/{transformation_id}/runs", status_code=202, response_model=RunOut)
 async def run_transformation(
-    transformation_id: int,
+    transformation_id: Id,
     select: str | None = Query(None, description="model, +model, model+ or +model+"),
     principal: Principal = Depends(current_principal),
 ):
@@ -119,7 +119,7 @@ async def run_transformation(
 
 @router.post("/transformations/{transformation_id}/test", status_code=202, response_model=RunOut)
 async def test_transformation(
-    transformation_id: int, principal: Principal = Depends(current_principal)
+    transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
     return await _start(principal, transformation_id, "test", None)
 

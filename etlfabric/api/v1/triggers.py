@@ -12,7 +12,7 @@ import json
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from etlfabric.api.deps import client_ip, current_principal
+from etlfabric.api.deps import MAX_ID, Id, client_ip, current_principal
 from etlfabric.api.v1.trigger_schemas import (
     TriggeredRunOut,
     TriggerTokenCreated,
@@ -104,7 +104,7 @@ async def fire_hook(
 async def trigger_script_by_name(
     request: Request,
     safe_name: str,
-    folder_id: int | None = Query(None, description="Default: the top level."),
+    folder_id: int | None = Query(None, ge=1, le=MAX_ID, description="Default: the top level."),
     wait: int = WAIT,
     principal: Principal = Depends(current_principal),
 ) -> JSONResponse:
@@ -159,7 +159,7 @@ async def create_token(
 
 
 @router.delete("/triggers/{token_id}", status_code=204)
-async def revoke_token(token_id: int, principal: Principal = Depends(current_principal)):
+async def revoke_token(token_id: Id, principal: Principal = Depends(current_principal)):
     async with tenant_session(principal.org_id) as session:
         await trigger_tokens.revoke(session=session, principal=principal, token_id=token_id)
     return Response(status_code=204)
