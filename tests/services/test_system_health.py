@@ -2,8 +2,9 @@
 administrators only."""
 
 import pytest
+from sqlalchemy import text
 
-from etlfabric.db import platform_session
+from etlfabric.db import platform_session, sync_engine
 from etlfabric.errors import PermissionDenied
 from etlfabric.models import Role
 from etlfabric.orchestration.scheduler import forget_presence, instance_id, record_presence
@@ -75,6 +76,8 @@ async def test_an_organisation_owner_or_an_api_key_is_refused(platform_admin):
 
 async def test_without_a_leader_the_page_says_so(platform_admin):
     forget_presence()
+    with sync_engine().begin() as connection:  # rows other tests' schedulers left behind
+        connection.execute(text("DELETE FROM public.scheduler_instances"))
     found = await read(platform_admin)
     assert found.scheduler.leader is None and found.scheduler.lag_seconds is None
     assert reading(found)["facts"]["leader"] == "No scheduler is leading"

@@ -9,6 +9,7 @@ from tests.processes import start, stop
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.usefixtures("clean_queues")  # not behind runs another test left in the queue
 def test_worker_answers_a_task(tmp_path):
     worker = start(
         "worker", "--concurrency", "1", "--hostname", "test-worker@%h", log=tmp_path / "worker.log"
