@@ -4,11 +4,16 @@ service computes them; GET /api/v1/system/health for platform administrators onl
 from datetime import UTC, datetime, timedelta
 
 from etlfabric.db import platform_session, tenant_session
-from etlfabric.models import Run, Script, User
+from etlfabric.models import Organization, Run, Script, User
 from tests.api.conftest import bearer, join, signup
 
 
 async def make_runs(org_id: int, durations_ms: list[int]) -> int:
+    """Runs a minute apart ending now, all on the organisation's today: near midnight UTC the
+    organisation keeps its days in Asia/Kolkata (05:30 then), so none falls on yesterday."""
+    if not 1 <= datetime.now(UTC).hour <= 22:
+        async with platform_session() as session:
+            (await session.get(Organization, org_id)).timezone = "Asia/Kolkata"
     async with tenant_session(org_id) as session:
         script = Script(name="Nightly", safe_name="nightly", type="python", content="pass")
         session.add(script)
