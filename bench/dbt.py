@@ -8,7 +8,7 @@
 3. `dbt parse` (full, no partial parse) of a 500-model project generated from rows, generation
    included, beside bare `dbt parse` of a copy of the same files. Target ratio ≤ 1.1.
 
-    uv run python -m bench.dbt
+    uv run python -m bench.dbt              (PARTS=compile: only the warm compile)
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from bench import harness
 
 ROUNDS = int(os.environ.get("ROUNDS", "5"))
 MODELS = int(os.environ.get("MODELS", "500"))
+PARTS = os.environ.get("PARTS", "run,compile,parse").split(",")
 BARE_RUN = (
     "import sys; from dbt.cli.main import dbtRunner; "
     "r = dbtRunner().invoke(sys.argv[1:]); sys.exit(0 if r.success else 1)"
@@ -109,11 +110,10 @@ def overhead(org_id: int) -> None:
 
 async def warm_compile(principal, model_id: int) -> None:
     from etlfabric.services import transformations
-    from tests.factories import call
 
     async def once() -> float:
         started = time.perf_counter()
-        await call(transformations.compile_sql, principal, transformation_id=model_id)
+        await transformations.compile_sql(principal=principal, transformation_id=model_id)
         return time.perf_counter() - started
 
     cold = await once()
@@ -175,14 +175,18 @@ async def main() -> None:
     from tests.transformation_factories import model
 
     _, _, principal = await make_owned_org()
-    overhead(principal.org_id)
-    chain = model(principal.org_id, "base_rows", "select 1 as id")
-    top = model(principal.org_id, "top_rows", "select * from {{ ref('base_rows') }}")
-    assert chain.id
-    with worker(Path(tempfile.mkdtemp(prefix="bench-worker-")), "bench-dbt", concurrency=1):
-        await warm_compile(principal, top.id)
-    _, _, big = await make_owned_org()
-    big_parse(big.org_id)
+    if "run" in PARTS:
+        overhead(principal.org_id)
+    if "compile" in PARTS:
+        chain = model(principal.org_id, "base_rows", "select 1 as id")
+        top = model(principal.org_id, "top_rows", "select * from {{ ref('base_rows') }}")
+        assert chain.id
+        folder = Path(tempfile.mkdtemp(prefix="bench-worker-"))
+        with worker(folder, "bench-dbt", concurrency=1, interactive=1):  # as `etlfabric worker`
+            await warm_compile(principal, top.id)
+    if "parse" in PARTS:
+        _, _, big = await make_owned_org()
+        big_parse(big.org_id)
 
 
 if __name__ == "__main__":

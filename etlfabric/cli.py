@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import sys
 import threading
@@ -47,24 +46,17 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    concurrency = str(args.concurrency or get_settings().worker_concurrency)
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "etlfabric.tasks",
-        "worker",
-        "--loglevel",
-        get_settings().log_level,
-        "--concurrency",
-        concurrency,
-        "--queues",
-        args.queues,
-        "--hostname",
-        args.hostname,
-    ]
-    os.execv(argv[0], argv)  # celery owns the process and its signals from here
+    from etlfabric import worker_pools
+
+    settings = get_settings()
+    interactive = settings.interactive_concurrency if args.interactive is None else args.interactive
+    return worker_pools.serve(
+        queues=args.queues,
+        concurrency=args.concurrency or settings.worker_concurrency,
+        hostname=args.hostname,
+        interactive=interactive,
+        loglevel=settings.log_level,
+    )
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -141,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=int, help="worker processes (WORKER_CONCURRENCY)")
     worker.add_argument("--queues", default="default", help="comma-separated queues to consume")
     worker.add_argument("--hostname", default="worker@%h", help="Celery node name")
+    worker.add_argument(
+        "--interactive",
+        type=int,
+        metavar="N",
+        help="slots of the worker for dbt compile / preview / lineage started beside this one "
+        "(INTERACTIVE_CONCURRENCY); 0: none",
+    )
     worker.set_defaults(func=cmd_worker)
     sub.add_parser(
         "scheduler", help="run the scheduler (one leader, others stand by)"

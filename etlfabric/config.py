@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # Bearer token for GET /api/metrics; unset: only loopback clients may read the metrics.
     metrics_token: SecretStr | None = None
     worker_concurrency: int = Field(default=2, ge=1, le=64)
+    # Slots of the worker `etlfabric worker` starts beside it for the interactive queue (dbt
+    # compile / preview / lineage), so they never wait behind long runs; 0: none on this machine.
+    interactive_concurrency: int = Field(default=2, ge=0, le=16)
+    # Warm dbt children (one organisation each) a worker process keeps; the least recently used
+    # goes when another is needed. Each holds a parsed project: ~150-300 MB.
+    dbt_warm_children: int = Field(default=4, ge=1, le=64)
     access_token_minutes: int = Field(default=15, ge=1, le=60)
     refresh_token_days: int = Field(default=14, ge=1, le=90)
     public_url: str = Field(

@@ -34,11 +34,12 @@ def restore_environment():
 
 @pytest.fixture(scope="module")
 def celery_worker(request, tmp_path_factory):
-    """A real Celery worker with two slots for the tests of one module, stopped after them."""
+    """A real Celery worker with two slots for runs and one for dbt's interactive requests
+    (`etlfabric worker` as deployed), for the tests of one module, stopped after them."""
     from tests.run_factories import worker
 
     name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
-    with worker(tmp_path_factory.mktemp(name), name, concurrency=2) as process:
+    with worker(tmp_path_factory.mktemp(name), name, concurrency=2, interactive=1) as process:
         yield process
 
 

@@ -115,13 +115,19 @@ def next_message(pubsub, timeout: float = 2.0) -> dict | None:
 
 
 @contextmanager
-def worker(log_dir: Path, name: str, *, concurrency: int = 2, queues: str = "default"):
-    """A real Celery worker process (prefork), ready to take tasks; stopped afterwards."""
+def worker(
+    log_dir: Path, name: str, *, concurrency: int = 2, queues: str = "default", interactive: int = 0
+):
+    """A real Celery worker process (prefork), ready to take tasks; stopped afterwards. With
+    `interactive` slots, `etlfabric worker` also starts its interactive worker (dbt compile,
+    preview, lineage) and the process is their supervisor."""
     from etlfabric.tasks import celery_app
+    from etlfabric.worker_pools import interactive_hostname
     from tests.processes import start as start_process
     from tests.processes import stop, wait_for
 
     hostname = f"{name}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
+    hostnames = [hostname] + ([interactive_hostname(hostname)] if interactive else [])
     log = log_dir / f"{name}.log"
     process = start_process(
         "worker",
@@ -131,14 +137,17 @@ def worker(log_dir: Path, name: str, *, concurrency: int = 2, queues: str = "def
         queues,
         "--hostname",
         hostname,
+        "--interactive",
+        str(interactive),
         log=log,
     )
     try:
-        wait_for(
-            lambda: celery_app.control.ping(destination=[hostname], timeout=0.5),
-            60,
-            f"worker {hostname} to answer",
-        )
+        for each in hostnames:
+            wait_for(
+                lambda each=each: celery_app.control.ping(destination=[each], timeout=0.5),
+                60,
+                f"worker {each} to answer",
+            )
         run_events.forget_served_queues()
         yield process
     finally:

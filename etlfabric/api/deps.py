@@ -35,3 +35,6 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, FastPath(ge=1, le=MAX_ID)]
 OptionalId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id inside a request body
+# A target's id (schedules, dependencies, run filters): 0 is transformation 0, the dbt project.
+TargetId = Annotated[int, Field(ge=0, le=MAX_ID)]
+OptionalTargetId = Annotated[int | None, Query(ge=0, le=MAX_ID)]

@@ -9,3 +9,8 @@ class TargetType(enum.StrEnum):
     script = "script"
     pipeline = "pipeline"
     transformation = "transformation"
+
+
+# A transformation target with this id is the organisation's whole dbt project (build, seeds,
+# snapshots, freshness, docs); there is no row for it.
+PROJECT_TARGET = 0

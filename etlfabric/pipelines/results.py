@@ -44,6 +44,8 @@ def schema_changes(before: dict[str, dict], after: dict[str, dict]) -> list[dict
 class ResultReader:
     """Passes output lines on and keeps the result line (which is not shown in the log)."""
 
+    ROWS = "rows_loaded"  # the result's key for the run's row count
+
     def __init__(self, on_output):
         self.on_output = on_output
         self.result: dict | None = None
@@ -62,8 +64,7 @@ class ResultReader:
         result = self.result
         if result is None:
             return outcome
-        details = {key: result[key] for key in DETAIL_KEYS if key in result}
-        rows = result.get("rows_loaded")
+        details, rows = self.details(result), result.get(self.ROWS)
         if outcome.status == "succeeded" and result.get("ok"):
             return replace(outcome, rows_loaded=rows, details=details)
         error = result.get("error") if outcome.status in ("succeeded", "failed") else None
@@ -74,3 +75,6 @@ class ResultReader:
             rows_loaded=rows,
             details=details or None,
         )
+
+    def details(self, result: dict) -> dict:
+        return {key: result[key] for key in DETAIL_KEYS if key in result}

@@ -10,7 +10,8 @@ import io
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from etlfabric.errors import Invalid, NotFound
+from etlfabric.db import tenant_session
+from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import (
     DbtSeed,
     DbtSnapshot,
@@ -19,17 +20,20 @@ from etlfabric.models import (
     Run,
     RunStatus,
     TargetType,
+    Transformation,
     Trigger,
 )
-from etlfabric.services import audit, dbt_requests, run_starts
+from etlfabric.models.targets import PROJECT_TARGET
+from etlfabric.services import audit, dbt_requests, run_starts, tenancy
 from etlfabric.services import transformation_checks as checks
 from etlfabric.services.permissions import Principal, require
 from etlfabric.services.transformations import check_schema, require_free_name
-from etlfabric.transformations.executor import PROJECT_TARGET
+from etlfabric.transformations import results
 from etlfabric.transformations.project import project_name
 
 PERIODS = ("minute", "hour", "day")
 STRATEGIES = ("timestamp", "check")
+ALL_COLUMNS = "all"  # a check snapshot that compares every column
 MAX_SEED_BYTES = 5_000_000
 KINDS = {"source": DbtSource, "seed": DbtSeed, "snapshot": DbtSnapshot}
 
@@ -103,8 +107,12 @@ def clean_snapshot(values: dict) -> dict:
         )
     else:
         cols = values.get("check_cols") or []
+        if cols == ALL_COLUMNS:  # stored as no list: the project renders check_cols='all'
+            return out
         if not isinstance(cols, list) or not cols:
-            raise Invalid("check_cols", "The check strategy needs the columns to compare.")
+            raise Invalid(
+                "check_cols", "The check strategy needs the columns to compare (or 'all')."
+            )
         out["check_cols"] = [checks.check_column("check_cols", c) for c in cols]
     return out
 
@@ -134,6 +142,14 @@ async def _checked(session, principal, kind: str, values: dict, row=None) -> dic
         )
         if found is None:
             raise Invalid("pipeline_id", f"There is no pipeline #{values['pipeline_id']} here.")
+    return values
+
+
+def _current(kind: str, row) -> dict:
+    """The row's fields as create takes them: a check snapshot without columns compares all."""
+    values = view(row)
+    if kind == "snapshot" and values["strategy"] == "check" and not values["check_cols"]:
+        values["check_cols"] = ALL_COLUMNS
     return values
 
 
@@ -172,8 +188,7 @@ async def create(*, session: AsyncSession, principal: Principal, kind: str, **fi
 async def update(*, session: AsyncSession, principal: Principal, kind: str, row_id: int, **fields):
     require(principal, "resources.write")
     row = await _load(session, kind, row_id)
-    current = {k: v for k, v in view(row).items() if k in CLEAN[kind]({**view(row)})}
-    values = await _checked(session, principal, kind, {**current, **fields}, row)
+    values = await _checked(session, principal, kind, {**_current(kind, row), **fields}, row)
     changed = {k: v for k, v in values.items() if getattr(row, k) != v}
     for key, value in changed.items():
         setattr(row, key, value)
@@ -189,9 +204,31 @@ async def update(*, session: AsyncSession, principal: Principal, kind: str, row_
     return row
 
 
+async def _refuse_if_read(session: AsyncSession, kind: str, row) -> None:
+    """Models still read it (source() for a source, ref() for a seed or snapshot): deleting it
+    would break every compile and run of the project."""
+    if kind == "source":
+        wanted = (row.source_name, row.table_name)
+        what = f"source('{row.source_name}', '{row.table_name}')"
+    else:
+        wanted, what = row.name, f"ref('{row.name}')"
+    users = []
+    for name, sql in await session.execute(
+        select(Transformation.name, Transformation.sql).where(Transformation.deleted_at.is_(None))
+    ):
+        refs, sources = checks.references(sql)
+        if wanted in (sources if kind == "source" else refs):
+            users.append(name)
+    if users:
+        raise Conflict(
+            f"Cannot delete {what}: {', '.join(sorted(users))} read(s) it; change those first."
+        )
+
+
 async def delete(*, session: AsyncSession, principal: Principal, kind: str, row_id: int) -> None:
     require(principal, "resources.write")
     row = await _load(session, kind, row_id)
+    await _refuse_if_read(session, kind, row)
     await session.delete(row)
     await session.flush()
     await audit.record(
@@ -221,8 +258,13 @@ async def suggested_sources(*, session: AsyncSession, principal: Principal) -> l
         .where(Pipeline.deleted_at.is_(None), Run.status == RunStatus.succeeded)
         .order_by(Run.id.desc())
     )
+    prefix = tenancy.data_schema(principal.org_id, "")
     for pipeline_id, name, details in await session.execute(query):
-        dataset = (details or {}).get("dataset")
+        # the run records the physical schema (t<org>_raw); a source names the data schema (raw)
+        physical = str((details or {}).get("dataset") or "")
+        if not physical.startswith(prefix):
+            continue  # loaded outside the Warehouse: dbt cannot read it
+        dataset = physical.removeprefix(prefix)
         for table in sorted((details or {}).get("tables") or {}):
             key = (dataset, table)
             if dataset and key not in declared and key not in seen:
@@ -272,26 +314,56 @@ async def run_project(
     )
 
 
-async def lineage(*, session: AsyncSession, principal: Principal) -> dict:
-    """{"nodes", "edges"}: pipelines → sources → models (and seeds, snapshots), from the
-    project's manifest on a worker, plus the pipelines that load each declared source."""
-    require(principal, "resources.read")
-    graph = await dbt_requests.ask(principal.org_id, "lineage")
-    nodes, edges = list(graph["nodes"]), list(graph["edges"])
-    query = (
-        select(DbtSource.source_name, DbtSource.table_name, Pipeline.id, Pipeline.name)
-        .join(Pipeline, Pipeline.id == DbtSource.pipeline_id)
-        .where(Pipeline.deleted_at.is_(None))
+async def _last_catalog(session: AsyncSession) -> Run | None:
+    """The latest successful docs run that read the warehouse's column types."""
+    return await session.scalar(
+        select(Run)
+        .where(
+            Run.target_type == TargetType.transformation,
+            Run.target_id == PROJECT_TARGET,
+            Run.status == RunStatus.succeeded,
+            Run.details.has_key("catalog"),
+        )
+        .order_by(Run.id.desc())
+        .limit(1)
     )
+
+
+# (source, table, pipeline id, pipeline name) of each declared source a live pipeline loads
+_LOADERS = (
+    select(DbtSource.source_name, DbtSource.table_name, Pipeline.id, Pipeline.name)
+    .join(Pipeline, Pipeline.id == DbtSource.pipeline_id)
+    .where(Pipeline.deleted_at.is_(None))
+)
+
+
+async def lineage(*, principal: Principal) -> dict:
+    """{"nodes", "edges", "catalog"}: pipelines → sources → models (and seeds, snapshots), from
+    the project's manifest on a worker, plus the pipelines that load each declared source. Each
+    node's columns [{name, type, description}] carry the types of the latest docs run's catalog
+    (`catalog`: that run's id and end, or None when no docs run has read the warehouse yet).
+    The database is read first, in a transaction of its own that ends before the worker is
+    asked."""
+    async with tenant_session(principal.org_id) as session:
+        require(principal, "resources.read")
+        loaders = (await session.execute(_LOADERS)).all()
+        docs = await _last_catalog(session)
+    graph = await dbt_requests.ask(principal.org_id, "lineage")
+    if docs is not None:
+        graph = results.with_catalog(graph, docs.details["catalog"])
+    nodes, edges = list(graph["nodes"]), list(graph["edges"])
     project = project_name(principal.org_id)
     added = set()
-    for source_name, table, pipeline_id, name in await session.execute(query):
+    for source_name, table, pipeline_id, name in loaders:
         node_id = f"pipeline.{pipeline_id}"
         if node_id not in added:
             added.add(node_id)
             nodes.append(
                 {"id": node_id, "type": "pipeline", "name": name, "schema": None}
-                | {"description": "", "columns": {}}
+                | {"description": "", "columns": []}
             )
         edges.append({"from": node_id, "to": f"source.{project}.{source_name}.{table}"})
-    return {"nodes": nodes, "edges": edges}
+    catalog = None
+    if docs is not None:
+        catalog = {"run_id": docs.id, "generated_at": docs.finished_at}
+    return {"nodes": nodes, "edges": edges, "catalog": catalog}

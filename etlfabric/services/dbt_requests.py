@@ -1,6 +1,10 @@
 """Interactive dbt requests from the web side: compile, preview and lineage are answered by a
 worker (tasks.dbt, where the organisation's warm dbt child lives); the web waits for the answer
-in a thread, with a timeout, so the event loop never blocks and dbt never runs in the web."""
+in a thread, with a timeout, so the event loop never blocks and dbt never runs in the web.
+
+They go to the `interactive` queue, which `etlfabric worker` serves with a small pool of its own
+(worker_pools.py): a worker whose slots are all busy with hour-long runs still answers a compile
+at once. The caller holds no database connection while it waits (services/transformations.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import asyncio
 from celery.exceptions import TimeoutError as CeleryTimeout
 
 from etlfabric.errors import Invalid, NotFound, Unavailable
+from etlfabric.services.run_events import INTERACTIVE_QUEUE
 
 INTERACTIVE_TASK = "etlfabric.dbt.interactive"
 WORKER_GRACE_SECONDS = 3.0
@@ -18,7 +23,9 @@ ANSWER_SECONDS = 90.0  # a cold project parse included; a warm compile answers i
 def _wait(org_id: int, op: str, transformation_id: int | None, timeout: float) -> dict:
     from etlfabric.tasks import celery_app
 
-    result = celery_app.send_task(INTERACTIVE_TASK, args=[int(org_id), op, transformation_id])
+    result = celery_app.send_task(
+        INTERACTIVE_TASK, args=[int(org_id), op, transformation_id], queue=INTERACTIVE_QUEUE
+    )
     try:
         return result.get(timeout=timeout)
     except CeleryTimeout:
@@ -33,16 +40,17 @@ def _wait(org_id: int, op: str, transformation_id: int | None, timeout: float) -
 async def _require_worker() -> None:
     """A request nobody will take fails at once (a worker just starting gets a few seconds to
     send its first heartbeat) instead of holding the caller for ANSWER_SECONDS."""
-    from etlfabric.services import run_events, workers
+    from etlfabric.services import workers
 
     for _ in range(int(WORKER_GRACE_SECONDS / 0.25)):
         alive = await workers.list_workers()
-        if any(w.alive and run_events.DEFAULT_QUEUE in w.queues for w in alive):
+        if any(w.alive and INTERACTIVE_QUEUE in w.queues for w in alive):
             return
         await asyncio.sleep(0.25)
     raise Unavailable(
-        "No worker is running, and dbt only runs on workers: start one (etlfabric worker, or "
-        "etlfabric up) and try again."
+        f"No worker is running for compile, preview and lineage (the '{INTERACTIVE_QUEUE}' "
+        "queue), and dbt only runs on workers: start one (etlfabric worker, or etlfabric up) "
+        "and try again."
     )
 
 

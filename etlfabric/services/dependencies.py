@@ -11,7 +11,7 @@ going no longer includes it, nor what only it led to; see flow_runs.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
@@ -236,3 +236,33 @@ async def remove_target_edges(
         .returning(Dependency.id)
     )
     return len(removed.all())
+
+
+async def soft_delete_target(
+    session: AsyncSession,
+    principal: Principal,
+    kind: TargetType,
+    row,
+    old: dict,
+    *,
+    free: str = "name",
+) -> None:
+    """Soft-delete a script, pipeline or transformation: its runs stay, its `free` field (name
+    or safe name) is released for a new one, its dependency edges go (a deleted target can
+    neither wait for nor start anything), all in one audited change; `old` is what the audit
+    entry keeps of it."""
+    edges = await remove_target_edges(session, principal.org_id, kind, row.id)
+    if edges:
+        old["dependencies"] = edges
+    row.deleted_at = row.updated_at = datetime.now(UTC)
+    suffix = f"~deleted-{row.id}"  # kept whole, so two deleted rows never share a name
+    setattr(row, free, getattr(row, free)[: 200 - len(suffix)] + suffix)
+    await session.flush()
+    await audit.record(
+        session=session,
+        principal=principal,
+        action=f"{kind.value}.delete",
+        resource_type=kind.value,
+        resource_id=row.id,
+        old=old,
+    )

@@ -256,22 +256,7 @@ async def delete(*, session: AsyncSession, principal: Principal, pipeline_id: in
     require(principal, "resources.write")
     pipeline = await load(session, pipeline_id, for_update=True)
     old = {"name": pipeline.name, "dataset_name": pipeline.dataset_name}
-    edges = await dependencies.remove_target_edges(
-        session, principal.org_id, TargetType.pipeline, pipeline.id
-    )
-    if edges:
-        old["dependencies"] = edges
-    pipeline.deleted_at = pipeline.updated_at = datetime.now(UTC)
-    pipeline.name = f"{pipeline.name}~deleted-{pipeline.id}"[:200]
-    await session.flush()
-    await audit.record(
-        session=session,
-        principal=principal,
-        action="pipeline.delete",
-        resource_type="pipeline",
-        resource_id=pipeline.id,
-        old=old,
-    )
+    await dependencies.soft_delete_target(session, principal, TargetType.pipeline, pipeline, old)
 
 
 async def run(

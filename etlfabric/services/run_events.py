@@ -28,6 +28,8 @@ log = logging.getLogger("etlfabric.runs")
 EXECUTE_RUN_TASK = "etlfabric.execute_run"
 DEFAULT_QUEUE = "default"
 WINDOWS_QUEUE = "windows"  # batch scripts; consumed only by workers on Windows
+# compile / preview / lineage: served by a small pool of its own, never behind long runs
+INTERACTIVE_QUEUE = "interactive"
 SERVED_QUEUES_TTL_SECONDS = 10.0
 INSPECT_TIMEOUT_SECONDS = 0.5
 _PENDING = "etlfabric.after_commit"

@@ -93,6 +93,17 @@ async def start_target(
     """A run of any kind of target, if it exists and is enabled (URL triggers, the command line)."""
     require(principal, "runs.start")
     kind = TargetType(target_type)
+    if targets.is_project(kind, target_id):  # no row to check: live while it has models
+        name = await targets.live_name(session, targets.PROJECT)
+        return await start_run(
+            session=session,
+            principal=principal,
+            target_type=kind,
+            target_id=target_id,
+            target_name=name,
+            trigger=trigger,
+            payload=payload,
+        )
     model = targets.MODELS[kind]
     found = (
         await session.execute(

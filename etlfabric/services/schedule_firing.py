@@ -75,6 +75,9 @@ def due_times(schedule: Schedule, now: datetime) -> list[datetime]:
 
 def _target(session: Session, schedule: Schedule) -> tuple[str | None, str, str | None]:
     """(name, queue, why it cannot run now) of the schedule's target; name None when deleted."""
+    if targets.is_project(schedule.target_type, schedule.target_id):
+        name = session.scalar(targets.live(schedule.target_type, schedule.target_id))
+        return name, events.DEFAULT_QUEUE, None
     model = targets.MODELS[TargetType(schedule.target_type)]
     columns = [model.name, model.enabled]
     if model is targets.MODELS[TargetType.script]:

@@ -329,21 +329,8 @@ async def delete(*, session: AsyncSession, principal: Principal, script_id: int)
     require(principal, "resources.write")
     script = await load(session, script_id, for_update=True)
     old = {"name": script.name, "safe_name": script.safe_name, "folder_id": script.folder_id}
-    edges = await dependencies.remove_target_edges(
-        session, principal.org_id, TargetType.script, script.id
-    )
-    if edges:
-        old["dependencies"] = edges
-    script.deleted_at = script.updated_at = datetime.now(UTC)
-    script.safe_name = f"{script.safe_name}~deleted-{script.id}"
-    await session.flush()
-    await audit.record(
-        session=session,
-        principal=principal,
-        action="script.delete",
-        resource_type="script",
-        resource_id=script.id,
-        old=old,
+    await dependencies.soft_delete_target(
+        session, principal, TargetType.script, script, old, free="safe_name"
     )
 
 

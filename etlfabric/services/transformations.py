@@ -4,7 +4,8 @@ Field checks are transformation_checks.py (pure); here are the ones that need th
 schema is one of the organisation's data schemas, the name is free among models, seeds and
 snapshots (dbt refs them all by name), and every ref()/source() the SQL names exists, so one
 save cannot break the project for every other model. A run is a Run like any other; compile and
-preview are answered by a worker (dbt_requests.py). One call is one transaction.
+preview are answered by a worker (dbt_requests.py) after their own short transaction has ended;
+every other call is one transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from etlfabric.db import tenant_session
 from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import (
     DbtSeed,
@@ -202,22 +204,7 @@ async def delete(*, session: AsyncSession, principal: Principal, transformation_
     model = await load(session, transformation_id, for_update=True)
     await refuse_if_referenced(session, model, "delete")
     old = {"name": model.name, "schema_name": model.schema_name}
-    edges = await dependencies.remove_target_edges(
-        session, principal.org_id, TargetType.transformation, model.id
-    )
-    if edges:
-        old["dependencies"] = edges
-    model.deleted_at = model.updated_at = datetime.now(UTC)
-    model.name = f"{model.name}~deleted-{model.id}"[:200]
-    await session.flush()
-    await audit.record(
-        session=session,
-        principal=principal,
-        action="transformation.delete",
-        resource_type="transformation",
-        resource_id=model.id,
-        old=old,
-    )
+    await dependencies.soft_delete_target(session, principal, TargetType.transformation, model, old)
 
 
 def selection(name: str, select_: str | None) -> str:
@@ -256,17 +243,23 @@ async def run(
     )
 
 
-async def compile_sql(*, session: AsyncSession, principal: Principal, transformation_id: int):
+async def _checked_model(principal: Principal, transformation_id: int) -> int:
+    """The model's id once the principal may read it: a short transaction of its own, ended
+    before the worker is asked, so no pooled connection waits on dbt."""
+    async with tenant_session(principal.org_id) as session:
+        require(principal, "resources.read")
+        return (await load(session, transformation_id)).id
+
+
+async def compile_sql(*, principal: Principal, transformation_id: int):
     """{"compiled_sql"}: the model's SQL as dbt compiles it (refs and Jinja resolved)."""
-    require(principal, "resources.read")
-    model = await load(session, transformation_id)
-    answer = await dbt_requests.ask(principal.org_id, "compile", model.id)
+    model_id = await _checked_model(principal, transformation_id)
+    answer = await dbt_requests.ask(principal.org_id, "compile", model_id)
     return {"compiled_sql": answer["compiled_sql"]}
 
 
-async def preview(*, session: AsyncSession, principal: Principal, transformation_id: int):
+async def preview(*, principal: Principal, transformation_id: int):
     """{"columns", "rows"}: the model's first 100 rows (`dbt show`), as the workload role."""
-    require(principal, "resources.read")
-    model = await load(session, transformation_id)
-    answer = await dbt_requests.ask(principal.org_id, "show", model.id)
+    model_id = await _checked_model(principal, transformation_id)
+    answer = await dbt_requests.ask(principal.org_id, "show", model_id)
     return {"columns": answer["columns"], "rows": answer["rows"]}

@@ -23,7 +23,7 @@ ALIVE_SECONDS = 20.0  # four missed heartbeats: the worker is gone
 FORGET_SECONDS = 24 * 3600  # a dead worker is listed as dead for a day, then forgotten
 # kombu's Redis transport keeps messages of priority n > 0 in "<queue>\x06\x16<n>".
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-KNOWN_QUEUES = (run_events.DEFAULT_QUEUE, run_events.WINDOWS_QUEUE)
+KNOWN_QUEUES = (run_events.DEFAULT_QUEUE, run_events.INTERACTIVE_QUEUE, run_events.WINDOWS_QUEUE)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from celery.signals import (
 )
 
 from etlfabric.config import get_settings
+from etlfabric.services.dbt_requests import INTERACTIVE_TASK
+from etlfabric.services.run_events import INTERACTIVE_QUEUE
 
 # Longer than the longest run we allow (24 h), so Redis never re-delivers a run still in progress.
 VISIBILITY_TIMEOUT_SECONDS = 25 * 3600
@@ -45,6 +47,8 @@ def make_celery() -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_default_queue="default",
+        # compile / preview / lineage wait for an answer: a pool of their own serves them
+        task_routes={INTERACTIVE_TASK: {"queue": INTERACTIVE_QUEUE}},
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         timezone="UTC",

@@ -102,6 +102,15 @@ def manifest_nodes(target_path: str) -> list[dict]:
     return nodes
 
 
+def read_catalog(target_path: str) -> dict:
+    """The column types `dbt docs generate` read from the warehouse (catalog.json), compacted."""
+    path = Path(target_path) / "catalog.json"
+    if not path.is_file():
+        return {}
+    with open(path) as handle:
+        return results.catalog_columns(json.load(handle))
+
+
 def run(spec: dict) -> dict:
     from dbt.cli.main import dbtRunner
 
@@ -129,7 +138,8 @@ def run(spec: dict) -> dict:
         "seconds": round(time.monotonic() - started, 3),
     }
     if spec["command"] == "docs" and outcome.success:
-        result["lineage"] = results.lineage(manifest_nodes(spec["target_path"]))
+        result["catalog"] = read_catalog(spec["target_path"])
+        result["lineage"] = results.lineage(manifest_nodes(spec["target_path"]), result["catalog"])
     return result
 
 

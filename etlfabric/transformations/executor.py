@@ -4,8 +4,8 @@ command from the run's payload, and returns a Work that runs the child under run
 
 A run's target is a transformation (`dbt run --select <name>` unless the payload says another
 command or selection), or target id 0: the whole project (build, seed <name>, snapshot,
-freshness, docs). The spec reaches the child on stdin through a FIFO; the credentials through
-its environment, for profiles.yml's env_var().
+freshness, docs; `dbt build` when the payload names no command). The spec reaches the child
+on stdin through a FIFO; the credentials through its environment, for profiles.yml's env_var().
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from etlfabric.config import get_settings
 from etlfabric.errors import Conflict, NotFound
 from etlfabric.models import Organization, Run, Transformation
+from etlfabric.models.targets import PROJECT_TARGET
 from etlfabric.pipelines.executor import feeding
 from etlfabric.runners.process import Command, Limits, OnOutput, Outcome, ShouldCancel, run_process
 from etlfabric.runners.script import remove_tree
@@ -29,19 +30,22 @@ from etlfabric.transformations import environment, rows
 from etlfabric.transformations.results import ResultReader
 
 MEMORY_MB = 2048
+# A dbt child's rlimits: run children here, the warm interactive children in launch.py.
+LIMITS = Limits(memory_mb=MEMORY_MB, file_size_mb=None, processes=256)
 TIMEOUT_SECONDS = 3600
 FIFO = "spec.fifo"
-PROJECT_TARGET = 0  # a run of the whole project (build, seeds, snapshots, freshness, docs)
 COMMANDS = ("run", "test", "build", "seed", "snapshot", "freshness", "docs")
 
 
 def command_of(session: Session, org_id: int, run: Run) -> tuple[str, str | None]:
     """(dbt command, selection) of the run; a transformation's own run selects it by name."""
     payload = run.payload if isinstance(run.payload, dict) else {}
-    command = payload.get("command") or "run"
+    project = run.target_id == PROJECT_TARGET
+    # A schedule, flow or URL trigger sends no command: a model runs, the project builds.
+    command = payload.get("command") or ("build" if project else "run")
     if command not in COMMANDS:
         raise Conflict(f"dbt command '{command}' is not one ETL Fabric runs.")
-    if run.target_id == PROJECT_TARGET:
+    if project:
         return command, payload.get("select")
     model = session.scalar(
         select(Transformation).where(
@@ -117,5 +121,5 @@ class DbtRun:
             cwd=workdir,
             env=environment.child_environment(workdir, self.secrets),
             timeout_seconds=self.timeout_seconds,
-            limits=Limits(memory_mb=MEMORY_MB, file_size_mb=None, processes=256),
+            limits=LIMITS,
         )

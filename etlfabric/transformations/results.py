@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
+from etlfabric.pipelines import results
 from etlfabric.pipelines.results import MARKER, result_line
 
-if TYPE_CHECKING:
-    from etlfabric.runners.process import Outcome
-
-__all__ = ["MARKER", "ResultReader", "lineage", "node_result", "result_line", "summary"]
+__all__ = [
+    "MARKER",
+    "ResultReader",
+    "catalog_columns",
+    "lineage",
+    "node_result",
+    "result_line",
+    "summary",
+    "with_catalog",
+]
 
 WRITES = ("model", "seed", "snapshot")
 FAILED = ("error", "fail", "runtime error")
@@ -71,22 +74,42 @@ def summary(nodes: list[dict]) -> tuple[str | None, int | None]:
     return ("; ".join(parts) + "." if parts else None), (sum(rows) if rows else None)
 
 
-def _columns(columns) -> dict[str, str]:
-    out = {}
+def _documented(columns) -> list[dict]:
+    """The manifest's columns (schema.yml): [{name, type (declared data_type), description}]."""
+    out = []
     for name, column in (columns or {}).items():
-        desc = column.get("description") if isinstance(column, dict) else column.description
-        out[name] = desc or ""
+        if isinstance(column, dict):
+            kind, text = column.get("data_type"), column.get("description")
+        else:
+            kind, text = getattr(column, "data_type", None), getattr(column, "description", None)
+        out.append({"name": str(name), "type": kind or "", "description": text or ""})
     return out
 
 
-def lineage(nodes: list[dict]) -> dict:
+def _merged(documented: list[dict], typed) -> list[dict]:
+    """The relation's columns in table order with the warehouse's types (catalog pairs), their docs
+    joined by name in any case; documented columns the catalog did not see come last."""
+    if not typed:
+        return documented
+    docs = {column["name"].lower(): column for column in documented}
+    out = []
+    for name, kind in typed:
+        doc = docs.pop(str(name).lower(), {})
+        description = doc.get("description", "")
+        out.append({"name": name, "type": kind or doc.get("type", ""), "description": description})
+    return out + list(docs.values())
+
+
+def lineage(nodes: list[dict], catalog: dict | None = None) -> dict:
     """{"nodes", "edges"} of sources, seeds, models and snapshots (tests left out); each node
-    {id, type, name, schema, description, columns{name: description}}; edges {from, to}."""
+    {id, type, name, schema, description, columns [{name, type, description}]}, the types from
+    `catalog` (catalog_columns) when given; edges {from, to}."""
     kept = {n["unique_id"] for n in nodes if n["resource_type"] != "test"}
     out_nodes, edges = [], []
     for node in sorted(nodes, key=lambda n: n["unique_id"]):
         if node["unique_id"] not in kept:
             continue
+        documented = _documented(node.get("columns"))
         out_nodes.append(
             {
                 "id": node["unique_id"],
@@ -94,7 +117,7 @@ def lineage(nodes: list[dict]) -> dict:
                 "name": node["name"],
                 "schema": node.get("schema"),
                 "description": node.get("description") or "",
-                "columns": _columns(node.get("columns")),
+                "columns": _merged(documented, (catalog or {}).get(node["unique_id"])),
             }
         )
         for parent in node.get("depends_on") or []:
@@ -103,37 +126,37 @@ def lineage(nodes: list[dict]) -> dict:
     return {"nodes": out_nodes, "edges": edges}
 
 
-class ResultReader:
+def catalog_columns(catalog: dict) -> dict[str, list[list[str]]]:
+    """catalog.json (dbt docs generate) → {unique_id: [[column, type], ...]} in table order."""
+    out = {}
+    for group in ("nodes", "sources"):
+        for unique_id, table in (catalog.get(group) or {}).items():
+            columns = sorted(
+                (table.get("columns") or {}).values(), key=lambda c: c.get("index") or 0
+            )
+            out[unique_id] = [[str(c.get("name")), str(c.get("type") or "")] for c in columns]
+    return out
+
+
+def with_catalog(graph: dict, catalog: dict | None) -> dict:
+    """A lineage answer's nodes with the column types of a docs run's catalog_columns."""
+    if not catalog:
+        return graph
+    nodes = [
+        node | {"columns": _merged(list(node.get("columns") or []), catalog.get(node["id"]))}
+        for node in graph["nodes"]
+    ]
+    return {**graph, "nodes": nodes}
+
+
+class ResultReader(results.ResultReader):
     """Passes dbt's lines on; keeps the result line (not shown in the log)."""
 
-    def __init__(self, on_output):
-        self.on_output = on_output
-        self.result: dict | None = None
+    ROWS = "rows_affected"
 
-    def __call__(self, stream: str, line: str) -> None:
-        if stream == "stdout" and line.startswith(MARKER):
-            try:
-                self.result = json.loads(line[len(MARKER) :])
-                return
-            except ValueError:
-                pass
-        self.on_output(stream, line)
-
-    def outcome(self, outcome: Outcome) -> Outcome:
-        result = self.result
-        if result is None:
-            return outcome
+    def details(self, result: dict) -> dict:
         details = {"dbt": {k: result[k] for k in ("command", "select", "nodes") if k in result}}
-        if "lineage" in result:
-            details["lineage"] = result["lineage"]
-        rows = result.get("rows_affected")
-        if outcome.status == "succeeded" and result.get("ok"):
-            return replace(outcome, rows_loaded=rows, details=details)
-        error = result.get("error") if outcome.status in ("succeeded", "failed") else None
-        return replace(
-            outcome,
-            status="failed" if outcome.status == "succeeded" else outcome.status,
-            error=error or outcome.error,
-            rows_loaded=rows,
-            details=details,
-        )
+        for key in ("lineage", "catalog"):  # a docs run's; the lineage page reads the catalog
+            if key in result:
+                details[key] = result[key]
+        return details

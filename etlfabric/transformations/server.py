@@ -1,19 +1,24 @@
-"""`python -m etlfabric.transformations.server <project_dir> <target_path>`: a warm dbt child.
+"""`python -m etlfabric.transformations.server <project_dir> <target_path> [<parent pid>]`: a
+warm dbt child. Given the parent pid, it first reads the workload credentials from stdin.
 
 Holds the parsed manifest of one organisation's project and answers one JSON request per line
 on stdin with one JSON line: compile a model, show its first rows, or the project's lineage.
 It re-parses (dbt's partial parsing) only when the request's fingerprint says the project
-changed, and exits when its stdin closes or after IDLE_SECONDS without a request. dbt's own
+changed, and exits when its stdin closes, after IDLE_SECONDS without a request, or at once when
+its worker process dies (PR_SET_PDEATHSIG: even in the middle of a long preview). dbt's own
 prints go to stderr: stdout carries the answers only.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime
 import decimal
 import json
 import os
 import select
+import signal
 import sys
 import uuid
 
@@ -21,6 +26,7 @@ from etlfabric.transformations import results
 from etlfabric.transformations.child import common_flags
 
 IDLE_SECONDS = 900
+PR_SET_DUMPABLE, PR_SET_PDEATHSIG = 4, 1
 MODEL_ONLY = ("--indirect-selection", "empty")  # a compile or preview of one model, no tests
 
 
@@ -140,7 +146,38 @@ def serve(warm: Warm, requests, answers) -> None:
         answers.flush()
 
 
+def die_with(parent: int) -> None:
+    """SIGKILL when the worker process that started us goes. Set here, not by the worker: the
+    kernel clears it when setpriv changes the user. Exit if the worker went already."""
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _prctl(option: int, value: int) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+
+
+def take_secrets(fd: int = 0) -> None:
+    """The credentials arrive as the first line on stdin, not in the environment: the run user
+    also runs scripts, which could read a dumpable process's /proc/<pid>/environ. Made
+    non-dumpable first, so they never sit where another process of that user can read them.
+    Read a byte at a time: nothing of the next line may stay in a buffer select() cannot see."""
+    _prctl(PR_SET_DUMPABLE, 0)
+    line = bytearray()
+    while not line.endswith(b"\n"):
+        byte = os.read(fd, 1)
+        if not byte:
+            os._exit(0)  # the worker went before sending them
+        line += byte
+    os.environ.update(json.loads(line))
+
+
 def main() -> None:
+    if len(sys.argv) > 3:
+        die_with(int(sys.argv[3]))
+        take_secrets()
     answers = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # whatever dbt prints goes to stderr, never into an answer
     serve(Warm(sys.argv[1], sys.argv[2]), sys.stdin, answers)

@@ -101,11 +101,14 @@ models:
         "models/staging/stg_customers_extra.sql": "select * from {{ ref('stg_customers') }}",
         "macros/cents.sql": "{% macro cents(x) %}{{ x }} * 100{% endmacro %}",
         "profiles.yml": "shop:\n  outputs: {}\n",
+        "snapshots/every_column.sql": "{% snapshot every_column %}{{ config(target_schema="
+        "'staging', unique_key='id', strategy='check', check_cols='all') }}"
+        "select 1 as id{% endsnapshot %}",
     }
     answer = await upload(client, owner["headers"], make_zip(files))
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["created"] == {**SHOP_CREATED, "models": 5, "tests": 10}
+    assert body["created"] == {**SHOP_CREATED, "models": 5, "tests": 10, "snapshots": 2}
     reasons: dict[str, list[str]] = {}
     for item in body["skipped"]:
         reasons.setdefault(item["file"], []).append(item["reason"])
@@ -127,6 +130,9 @@ models:
     listed = await client.get("/api/v1/transformations", headers=owner["headers"])
     names = {t["name"] for t in listed.json()}
     assert "stg_customers_extra" in names and not names & {"revenue", "looped_a", "scored"}
+    snapshots = await client.get("/api/v1/dbt/snapshots", headers=owner["headers"])
+    every = next(s for s in snapshots.json() if s["name"] == "every_column")
+    assert (every["strategy"], every["check_cols"]) == ("check", [])  # [] is dbt's 'all'
 
 
 @pytest.mark.parametrize(

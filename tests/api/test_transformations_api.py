@@ -5,6 +5,8 @@ command on the run, errors naming the field and changing nothing, 404 for anothe
 import pytest
 
 from tests.api.conftest import bearer, join, signup
+from tests.pipeline_runs import finish
+from tests.transformation_factories import workload_sql
 
 pytestmark = pytest.mark.usefixtures("clean_queues")
 
@@ -155,8 +157,13 @@ async def test_sources_seeds_and_snapshots_validate_their_fields(client, owner):
         f"/api/v1/dbt/snapshots/{made.json()['id']}", json={"strategy": "x"}, headers=headers
     )
     assert edited.status_code == 422 and edited.json()["field"] == "strategy"
+    every = {**snapshot, "name": "orders_all", "unique_key": "id", "strategy": "check"}
+    made = await client.post(
+        "/api/v1/dbt/snapshots", json={**every, "check_cols": "all"}, headers=headers
+    )
+    assert made.status_code == 201 and made.json()["check_cols"] == [], made.text
     listed = await client.get("/api/v1/dbt/snapshots", headers=headers)
-    assert [s["strategy"] for s in listed.json()] == ["check"]
+    assert [s["strategy"] for s in listed.json()] == ["check", "check"]
 
 
 async def test_other_organisations_get_404_and_viewers_403(client, owner):
@@ -181,3 +188,29 @@ async def test_other_organisations_get_404_and_viewers_403(client, owner):
     denied = await client.post("/api/v1/transformations", json=BODY, headers=viewer)
     assert denied.status_code == 403
     assert (await client.post(f"{url}/runs", headers=viewer)).status_code == 403
+
+
+async def test_source_freshness_reads_each_source_after_a_check(client, owner):
+    headers, org = owner["headers"], owner["org"]["id"]
+    workload_sql(
+        org,
+        f"CREATE TABLE t{org}_raw.orders (id int, at timestamp)",
+        f"INSERT INTO t{org}_raw.orders VALUES (1, now() at time zone 'utc')",
+    )
+    body = {"source_name": "shop", "schema_name": "raw", "table_name": "orders"}
+    fresh = {"loaded_at_field": "at", "warn_after": {"count": 1, "period": "hour"}}
+    made = await client.post("/api/v1/dbt/sources", json={**body, **fresh}, headers=headers)
+    url = "/api/v1/dbt/sources/freshness"
+    before = (await client.get(url, headers=headers)).json()
+    assert [(s["source_id"], s["status"], s["run_id"]) for s in before] == [
+        (made.json()["id"], "never", None)
+    ]
+    started = await client.post(url, headers=headers)
+    assert started.status_code == 202, started.text
+    run, log = finish(org, started.json()["id"])
+    assert run.status.value == "succeeded", (run.error, log)
+    [after] = (await client.get(url, headers=headers)).json()
+    assert (after["status"], after["run_id"], after["table_name"]) == ("pass", run.id, "orders")
+    assert after["age_seconds"] < 600 and after["checked_at"] and after["max_loaded_at"]
+    stranger = bearer((await signup(client))["access_token"])
+    assert (await client.get(url, headers=stranger)).json() == []

@@ -13,6 +13,8 @@ from etlfabric.config import reset_settings
 from etlfabric.redis_client import get_redis
 from tests.api.conftest import bearer, join, signup
 from tests.factories import audit_rows
+from tests.run_factories import load
+from tests.transformation_factories import nodes, workload_sql
 
 PAYLOAD_SCRIPT = "import os\nprint('payload:', os.environ.get('ETLFABRIC_PAYLOAD'))\n"
 
@@ -266,3 +268,31 @@ async def test_wait_ends_with_202_when_the_run_is_still_going(client, owner, cel
     answer = await client.post(f"/api/v1/hooks/{made['secret']}?wait=1")
     assert answer.status_code == 202
     assert answer.json()["status"] in ("queued", "running")
+
+
+async def test_a_hook_on_a_transformation_runs_its_model_and_one_on_the_project_builds(
+    client, owner, celery_worker
+):
+    headers, org = owner["headers"], owner["org"]["id"]
+    body = {"name": "stg_hooked", "sql": "select 7 as id", "schema_name": "staging"}
+    made = await client.post(
+        "/api/v1/transformations", json={**body, "materialization": "table"}, headers=headers
+    )
+    assert made.status_code == 201, made.text
+    model = made.json()
+    token = await make_token(client, headers, f"transformation:{model['id']}")
+    answer = await client.post(f"/api/v1/hooks/{token['secret']}?wait=60", timeout=70)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "succeeded", answer.text
+    run = load(org, answer.json()["run_id"])
+    assert (run.target_id, run.trigger.value) == (model["id"], "url")
+    assert run.details["dbt"]["command"] == "run" and run.details["dbt"]["select"] == "stg_hooked"
+    assert set(nodes(run)) == {"stg_hooked"}
+    assert workload_sql(org, f"select id from t{org}_staging.stg_hooked") == [(7,)]
+
+    project = await make_token(client, headers, "transformation:0")
+    built = await client.post(f"/api/v1/hooks/{project['secret']}?wait=60", timeout=70)
+    assert built.status_code == 200 and built.json()["status"] == "succeeded", built.text
+    run = load(org, built.json()["run_id"])
+    assert (run.target_id, run.target_name) == (0, "dbt project (build all)")
+    assert run.details["dbt"]["command"] == "build" and "stg_hooked" in nodes(run)

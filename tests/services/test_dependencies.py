@@ -140,6 +140,7 @@ async def test_any_kind_of_target_can_be_linked(owner):
     assert {(n.type, n.name) for n in graph.nodes} == {
         ("script", "extract"),
         ("transformation", "orders"),
+        ("transformation", "dbt project (build all)"),  # a project with a model builds
     }
     with pytest.raises(NotFound) as caught:
         await call(

@@ -219,6 +219,20 @@ async def test_names_are_unique_and_freed_by_delete_which_removes_edges(owner):
     assert [r.pipeline.id for r in await call(pipelines.list_pipelines, owner)] == [again.id]
 
 
+async def test_pipelines_with_the_longest_name_are_deleted_again_and_again(owner):
+    source, destination = await pair(owner)
+    longest = "p" * 200
+    deleted = []
+    for _ in range(2):
+        pipeline = await make_pipeline(owner, source, destination, name=longest)
+        await call(pipelines.delete, owner, pipeline_id=pipeline.id)
+        deleted.append(pipeline.id)
+    async with tenant_session(owner.org_id) as session:
+        names = list(await session.scalars(select(Pipeline.name).where(Pipeline.id.in_(deleted))))
+    assert sorted(len(name) for name in names) == [200, 200]
+    assert {name.rpartition("~deleted-")[2] for name in names} == {str(i) for i in deleted}
+
+
 async def test_viewers_read_but_cannot_write_or_run(owner):
     async with tenant_session(owner.org_id) as session:
         org = await session.get(Organization, owner.org_id)

@@ -49,6 +49,7 @@ async def test_the_platform_administrator_sees_everything(platform_admin):
     assert found.host.disk_total > 0
     assert found.database_bytes > 1_000_000
     assert found.queues["heavy"] == 2 and found.queues["default"] == 0
+    assert "interactive" in found.queues  # dbt compile / preview: always listed, even unserved
     assert found.scheduler.leader == instance_id() and found.scheduler.lag_seconds < 30
     assert [(w.name, w.queues, w.concurrency, w.alive) for w in found.workers] == [
         ("w1@host", ("default", "heavy"), 4, True)

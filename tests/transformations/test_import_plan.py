@@ -53,7 +53,10 @@ def test_snapshots_tests_and_jinja_settings():
             "          - relationships: {to: \"source('a', 'b')\", field: id}\n",
         }
     )
-    (snap,) = plan.snapshots
+    by_name = {item.fields["name"]: item for item in plan.snapshots}
+    assert sorted(by_name) == ["every", "hist"]
+    snap, every = by_name["hist"], by_name["every"]
+    assert every.fields["check_cols"] == "all"
     assert snap.fields | {"sql": None} == {
         "name": "hist",
         "schema_name": "staging",
@@ -67,6 +70,6 @@ def test_snapshots_tests_and_jinja_settings():
     (model,) = plan.models
     assert model.fields["tests"] == [{"column": "id", "test": "accepted_values", "values": [1, 2]}]
     reasons = {item["file"]: item["reason"] for item in plan.skipped}
-    assert "check_cols='all' is not supported" in reasons["snapshots/all.sql"]
+    assert "snapshots/all.sql" not in reasons
     assert "computed with Jinja" in reasons["models/m.sql"]
     assert "only to: ref('model')" in reasons["models/n.yml"]

@@ -167,12 +167,20 @@ async def test_a_model_reading_another_organisations_schema_is_denied():
     assert any("permission denied" in line for line in log)
 
 
-async def test_docs_generate_gives_lineage_from_sources_to_models(owner):
+async def test_docs_generate_gives_lineage_with_column_types_from_sources_to_models(owner):
     org = owner.org_id
-    workload_sql(org, f"CREATE TABLE t{org}_raw.visits (id int)")
+    workload_sql(org, f"CREATE TABLE t{org}_raw.visits (id int, seen date)")
     source(org, "visits", source_name="web")
-    model(org, "stg_visits", "select * from {{ source('web', 'visits') }}", description="Visits")
+    model(
+        org,
+        "stg_visits",
+        "select * from {{ source('web', 'visits') }}",
+        description="Visits",
+        columns=[{"name": "id", "description": "The visit"}],
+    )
     model(org, "visit_count", "select count(*) as n from {{ ref('stg_visits') }}", schema="marts")
+    built, log = execute(org, None)  # no command: the whole project builds
+    assert built.status is RunStatus.succeeded and built.details["dbt"]["command"] == "build", log
     run, log = execute(org, None, command="docs")
     assert run.status is RunStatus.succeeded, (run.error, log)
     lineage = run.details["lineage"]
@@ -181,3 +189,11 @@ async def test_docs_generate_gives_lineage_from_sources_to_models(owner):
     assert {"from": ids["stg_visits"], "to": ids["visit_count"]} in lineage["edges"]
     described = next(n for n in lineage["nodes"] if n["name"] == "stg_visits")
     assert described["description"] == "Visits" and described["schema"] == f"t{org}_staging"
+    # the catalog read the warehouse: every relation's columns with their PostgreSQL types
+    assert run.details["catalog"][ids["visits"]] == [["id", "integer"], ["seen", "date"]]
+    assert described["columns"] == [
+        {"name": "id", "type": "integer", "description": "The visit"},
+        {"name": "seen", "type": "date", "description": ""},
+    ]
+    counted = next(n for n in lineage["nodes"] if n["name"] == "visit_count")
+    assert counted["columns"] == [{"name": "n", "type": "bigint", "description": ""}]

@@ -83,6 +83,28 @@ async def history(team):
 
 
 @pytest.fixture
+async def slow_run(team, history):
+    """A run of Loader 5 minutes ago that took 30 s, where its others took 0.1-2.9 s: slow."""
+    loader, _ = history
+    queued = NOW - timedelta(minutes=5)
+    async with tenant_session(team["org"].id) as session:
+        session.add(
+            Run(
+                status="succeeded",
+                target_type="script",
+                target_id=loader.id,
+                target_name=loader.name,
+                trigger="manual",
+                queued_at=queued,
+                started_at=queued,
+                finished_at=queued + timedelta(seconds=30),
+                duration_ms=30_000,
+                exit_code=0,
+            )
+        )
+
+
+@pytest.fixture
 async def counter(team):
     return await make_script(team, "Counter", COUNTING)
 
@@ -228,13 +250,17 @@ def test_a_long_run_is_cancelled_from_its_page_and_the_dashboard_shows_it(
         screenshot(page, "dashboard")
 
 
-def test_a_viewer_can_watch_runs_but_not_start_or_cancel_them(base_url, team, history):
+def test_a_viewer_can_watch_runs_but_not_start_or_cancel_them(base_url, team, slow_run):
     with chromium_page(base_url, name="runs-viewer") as page:
         sign_in(page, team["viewer"].email)
         expect(page.locator("#dashboard-scripts")).to_contain_text("Loader")
+        recent = page.locator("#dashboard-recent tbody tr")
+        expect(recent.first.locator(".run-slow")).to_have_text("Slow")
+        expect(recent.nth(1).locator(".run-slow")).to_have_count(0)
         expect(page.get_by_role("button", name=re.compile("^Run "))).to_have_count(0)
         page.goto("/runs")
-        expect(page.locator("#runs-summary")).to_have_text("30 runs · page 1 of 2")
+        expect(page.locator("#runs-summary")).to_have_text("31 runs · page 1 of 2")
+        expect(rows(page).first.locator(".run-slow")).to_have_text("Slow")
         rows(page).first.get_by_role("link", name=re.compile(r"^Run \d+$")).click()
         expect(page.get_by_role("heading", name=re.compile(r"^Run #\d+$"))).to_be_visible()
         expect(page.locator("#run-status")).to_have_text("Succeeded")

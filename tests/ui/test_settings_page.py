@@ -175,6 +175,7 @@ def test_api_key_is_shown_once_works_and_stops_working_when_revoked(base_url, ow
         secret = secret_box.input_value()
         screenshot(page, "settings-api-key-created")
         dialog.get_by_role("button", name="Done").click()
+        expect(dialog).to_be_hidden()  # the state closes it: a busy server takes a moment
 
         table = page.get_by_role("table", name="API keys")
         expect(table).to_contain_text("nightly export")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from etlfabric.errors import Invalid
-from etlfabric.ui.state.lineage import lineage_graph
+from etlfabric.ui.state.lineage import catalog_note, lineage_graph
 from etlfabric.ui.state.transformation_format import (
     cell_text,
     dbt_test_results,
@@ -123,15 +123,16 @@ def test_empty_rows_are_left_out_before_a_save():
     assert filled(rows, "name", "description") == [rows[1]]
 
 
-def test_lineage_nodes_are_laid_out_upstream_first_with_their_column_docs():
+def test_lineage_nodes_are_laid_out_upstream_first_with_their_typed_columns():
     graph = {
         "nodes": [
             {"id": "model.p.stg", "type": "model", "name": "stg", "schema": "t1_staging"}
-            | {"description": "Clean items", "columns": {"id": "The key"}},
+            | {"description": "Clean items"}
+            | {"columns": [{"name": "id", "type": "integer", "description": "The key"}]},
             {"id": "source.p.shop.items", "type": "source", "name": "items", "schema": "t1_raw"}
-            | {"description": "", "columns": {}},
+            | {"description": "", "columns": []},
             {"id": "pipeline.4", "type": "pipeline", "name": "Shop load", "schema": None}
-            | {"description": "", "columns": {}},
+            | {"description": "", "columns": []},
         ],
         "edges": [
             {"from": "pipeline.4", "to": "source.p.shop.items"},
@@ -154,5 +155,17 @@ def test_lineage_nodes_are_laid_out_upstream_first_with_their_column_docs():
         "status_label": "",
         "detail": "t1_staging",
     }
-    assert details["model.p.stg"]["columns"] == [{"name": "id", "description": "The key"}]
+    assert details["model.p.stg"]["columns"] == [
+        {"name": "id", "type": "integer", "description": "The key"}
+    ]
     assert details["pipeline.4"]["kind"] == "Pipeline" and details["pipeline.4"]["schema"] == ""
+
+
+def test_the_catalog_note_says_which_docs_run_gave_the_types():
+    from datetime import UTC, datetime
+
+    assert catalog_note(None).startswith("No column types yet")
+    moment = datetime(2026, 3, 1, 14, 5, tzinfo=UTC)
+    assert catalog_note({"run_id": 12, "generated_at": moment}) == (
+        "Column types from docs run #12, 2026-03-01 14:05 UTC."
+    )

@@ -1,7 +1,8 @@
 """dbt transformations in a real browser: create a model, see a refusal under its field, write its
 SQL, compile it, preview its rows, run it and its tests (a real Celery worker runs dbt), see the
-per-test results, find it on the lineage page with its column docs, and the list's last run and
-last test."""
+per-test results, find it on the lineage page with its column docs and (after generating the
+docs) its column types, the URL-trigger panel of the editor, and the list's last run and last
+test."""
 
 from __future__ import annotations
 
@@ -111,6 +112,20 @@ def write_model(page: Page) -> None:
     expect(page.locator("#unique_key-error")).to_have_text("")
 
 
+def add_url_trigger(page: Page) -> None:
+    """The editor's URL-trigger panel makes a token for this model."""
+    panel = page.locator("#url-triggers")
+    expect(panel.locator("#no-triggers")).to_have_text("No URL triggers yet.")
+    panel.get_by_role("button", name="Create URL trigger").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("After the nightly load")
+    dialog.get_by_role("button", name="Create trigger").click()
+    expect(dialog.locator("#trigger-url")).to_have_value(re.compile(r"/api/v1/hooks/etf_trg_"))
+    dialog.get_by_role("button", name="Done").click()
+    row = panel.get_by_role("row", name=re.compile("After the nightly load"))
+    expect(row).to_contain_text("Active")
+
+
 def test_write_compile_preview_run_and_test_a_model_then_see_its_lineage(
     base_url, team, celery_worker
 ):
@@ -121,6 +136,7 @@ def test_write_compile_preview_run_and_test_a_model_then_see_its_lineage(
         sign_in(page, team["editor"].email)
         create_model(page)
         write_model(page)
+        add_url_trigger(page)
 
         page.get_by_role("button", name="Compile").click()
         expect(page.locator("#panel-progress")).to_contain_text("Compiling on a worker")
@@ -164,7 +180,17 @@ def test_write_compile_preview_run_and_test_a_model_then_see_its_lineage(
         expect(page.locator("#lineage-summary")).to_have_text("2 nodes, 1 edge")
         expect(page.locator(".react-flow__node").filter(has_text="items")).to_have_count(2)
         model.click()
-        expect(page.locator("#lineage-node")).to_contain_text("The item's number")
+        panel = page.locator("#lineage-node")
+        expect(panel).to_contain_text("The item's number")
+        catalog = page.locator("#lineage-catalog")
+        expect(catalog).to_contain_text("No column types yet")
+        page.get_by_role("button", name="Generate docs").click()
+        expect(catalog).to_contain_text("Column types from docs run #", timeout=180_000)
+        expect(panel.get_by_role("row", name=re.compile(r"^id\b"))).to_contain_text("integer")
+        expect(panel.get_by_role("row", name=re.compile(r"^status\b"))).to_contain_text("text")
+        expect(panel.get_by_role("row", name=re.compile(r"^id\b"))).to_contain_text(
+            "The item's number"
+        )
         screenshot(page, "lineage")
 
         page.get_by_role("navigation", name="Main").get_by_role(

@@ -1,7 +1,9 @@
 """The organisation's dbt project as a whole: lineage, project runs (build, seeds, snapshots,
-source freshness, docs), import and export as a zip, and CRUD of sources, seeds and snapshots,
-over services/dbt_project.py, dbt_import.py and dbt_export.py."""
+source freshness, docs), import and export as a zip, CRUD of sources, seeds and snapshots and
+each source's latest freshness, over services/dbt_project.py, source_freshness.py, dbt_import.py
+and dbt_export.py."""
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Response, UploadFile
@@ -13,11 +15,12 @@ from etlfabric.api.v1.transformation_schemas import (
     LineageOut,
     SeedIn,
     SnapshotIn,
+    SourceFreshnessOut,
     SourceIn,
 )
 from etlfabric.api.v1.transformations import trigger_of
 from etlfabric.db import tenant_session
-from etlfabric.services import dbt_export, dbt_import, dbt_project
+from etlfabric.services import dbt_export, dbt_import, dbt_project, source_freshness
 from etlfabric.services.permissions import Principal
 from etlfabric.transformations.archive import MAX_COMPRESSED
 
@@ -28,8 +31,7 @@ BODIES = {"source": SourceIn, "seed": SeedIn, "snapshot": SnapshotIn}
 
 @router.get("/lineage", response_model=LineageOut)
 async def lineage(principal: Principal = Depends(current_principal)):
-    async with tenant_session(principal.org_id) as session:
-        return await dbt_project.lineage(session=session, principal=principal)
+    return await dbt_project.lineage(principal=principal)  # holds no connection while dbt works
 
 
 @router.get("/export", response_class=Response)
@@ -89,6 +91,19 @@ async def check_freshness(principal: Principal = Depends(current_principal)):
 @router.post("/docs", status_code=202, response_model=RunOut)
 async def generate_docs(principal: Principal = Depends(current_principal)):
     return await _run(principal, "docs")
+
+
+@router.get("/sources/freshness", response_model=list[SourceFreshnessOut])
+async def freshness_of_sources(principal: Principal = Depends(current_principal)) -> list[dict]:
+    """Each declared source's latest freshness, from the latest check that reported it."""
+    async with tenant_session(principal.org_id) as session:
+        sources = await dbt_project.list_rows(session=session, principal=principal, kind="source")
+        found = await source_freshness.source_freshness(session=session, principal=principal)
+    return [
+        {"source_id": s.id, "source_name": s.source_name, "schema_name": s.schema_name}
+        | {"table_name": s.table_name, **asdict(found[s.id])}
+        for s in sources
+    ]
 
 
 @router.get("/sources/suggestions")

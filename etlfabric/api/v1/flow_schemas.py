@@ -6,15 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from etlfabric.api.deps import BodyId
+from etlfabric.api.deps import TargetId
 from etlfabric.api.v1.run_schemas import RunOut
 
 
 class DependencyIn(BaseModel):
     upstream_type: str
-    upstream_id: BodyId
+    upstream_id: TargetId
     downstream_type: str
-    downstream_id: BodyId
+    downstream_id: TargetId
 
 
 class DependencyOut(BaseModel):

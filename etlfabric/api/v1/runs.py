@@ -8,7 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 
-from etlfabric.api.deps import MAX_ID, Id, OptionalId, current_principal
+from etlfabric.api.deps import MAX_ID, Id, OptionalId, OptionalTargetId, current_principal
 from etlfabric.api.v1.run_schemas import LogLineOut, LogsOut, RunOut, RunPage
 from etlfabric.api.v1.schemas import EXPORT_RESPONSES
 from etlfabric.db import tenant_session
@@ -22,7 +22,7 @@ router = APIRouter(tags=["runs"])
 def run_filter(
     status: list[RunStatus] | None = Query(None, description="any of these (repeat the parameter)"),
     target_type: TargetType | None = None,
-    target_id: OptionalId = None,
+    target_id: OptionalTargetId = None,
     trigger: Trigger | None = None,
     since: datetime | None = Query(None, description="queued at or after"),
     until: datetime | None = Query(None, description="queued before"),

@@ -11,12 +11,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from etlfabric.api.deps import BodyId
+from etlfabric.api.deps import BodyId, TargetId
 
 
 class ScheduleIn(BaseModel):
     target_type: str
-    target_id: BodyId
+    target_id: TargetId
     kind: str | None = Field(default=None, description="cron | interval | once | startup")
     cron: str | None = None
     form: dict | None = Field(
@@ -59,7 +59,7 @@ class SchedulePatch(TimingIn):
     """Only the fields sent change."""
 
     target_type: str | None = None
-    target_id: BodyId | None = None
+    target_id: TargetId | None = None
     enabled: bool | None = None
     catch_up: str | None = None
     catch_up_limit: int | None = None

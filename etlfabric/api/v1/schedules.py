@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from etlfabric.api.deps import Id, OptionalId, current_principal
+from etlfabric.api.deps import Id, OptionalTargetId, current_principal
 from etlfabric.api.v1.schedule_schemas import (
     AlertOut,
     BulkIn,
@@ -47,7 +47,7 @@ async def list_schedules(
     sort: str = "next_run",
     descending: bool = False,
     target_type: TargetType | None = None,
-    target_id: OptionalId = None,
+    target_id: OptionalTargetId = None,
     enabled: bool | None = None,
     kind: ScheduleKind | None = None,
     search: str = "",

@@ -15,18 +15,6 @@ from etlfabric.services.permissions import Principal
 router = APIRouter(tags=["system"])
 
 
-class HostOut(BaseModel):
-    cpu_percent: float
-    cpu_count: int
-    memory_percent: float
-    memory_used: int
-    memory_total: int
-    disk_percent: float
-    disk_used: int
-    disk_total: int
-    disk_path: str
-
-
 class SchedulerOut(BaseModel):
     leader: str | None
     last_tick_at: datetime | None
@@ -45,7 +33,7 @@ class WorkerOut(BaseModel):
 
 class SystemHealthOut(BaseModel):
     checked_at: datetime
-    host: HostOut
+    host: system_health.HostUsage  # a dataclass: pydantic reads its fields
     database_bytes: int
     organizations: int
     queues: dict[str, int]
@@ -66,7 +54,7 @@ async def system_health_report(
     scheduler = found.scheduler
     return SystemHealthOut(
         checked_at=found.checked_at,
-        host=HostOut(**vars(found.host)),
+        host=found.host,
         database_bytes=found.database_bytes,
         organizations=found.organizations,
         queues=found.queues,

@@ -7,9 +7,9 @@ so the API and the editor give the same message naming the same field.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class TransformationIn(BaseModel):
@@ -62,9 +62,21 @@ class PreviewOut(BaseModel):
     rows: list[list[Any]]
 
 
+class CatalogOut(BaseModel):
+    """The docs run whose catalog gave the column types."""
+
+    run_id: int
+    generated_at: datetime | None
+
+
 class LineageOut(BaseModel):
-    nodes: list[dict[str, Any]]
+    nodes: list[dict[str, Any]] = Field(
+        description="{id, type, name, schema, description, columns: [{name, type, description}]}"
+    )
     edges: list[dict[str, str]]
+    catalog: CatalogOut | None = Field(
+        default=None, description="Where the column types come from; null before a docs run"
+    )
 
 
 class SourceIn(BaseModel):
@@ -76,6 +88,22 @@ class SourceIn(BaseModel):
     warn_after: dict[str, Any] | None = None
     error_after: dict[str, Any] | None = None
     description: str = ""
+
+
+class SourceFreshnessOut(BaseModel):
+    """A declared source table's latest freshness; status is pass, warn, error, runtime error,
+    never (no check reported it yet) or unset (no loaded-at column or thresholds)."""
+
+    source_id: int
+    source_name: str
+    schema_name: str
+    table_name: str
+    status: str
+    max_loaded_at: str | None
+    age_seconds: float | None
+    checked_at: datetime | None
+    run_id: int | None
+    message: str | None
 
 
 class SeedIn(BaseModel):
@@ -92,7 +120,7 @@ class SnapshotIn(BaseModel):
     strategy: str = "timestamp"
     unique_key: str
     updated_at_column: str | None = None
-    check_cols: list[str] = []
+    check_cols: list[str] | Literal["all"] = []  # "all": the check strategy compares every column
     description: str = ""
 
 

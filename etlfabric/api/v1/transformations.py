@@ -92,20 +92,18 @@ async def delete_transformation(
 async def compile_transformation(
     transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
-    async with tenant_session(principal.org_id) as session:
-        return await transformations.compile_sql(
-            session=session, principal=principal, transformation_id=transformation_id
-        )
+    # no session here: the service checks in a short transaction of its own, then waits for dbt
+    return await transformations.compile_sql(
+        principal=principal, transformation_id=transformation_id
+    )
 
 
 @router.post("/transformations/{transformation_id}/preview", response_model=PreviewOut)
 async def preview_transformation(
     transformation_id: Id, principal: Principal = Depends(current_principal)
 ):
-    async with tenant_session(principal.org_id) as session:
-        return await transformations.preview(
-            session=session, principal=principal, transformation_id=transformation_id
-        )
+    # no session here: the service checks in a short transaction of its own, then waits for dbt
+    return await transformations.preview(principal=principal, transformation_id=transformation_id)
 
 
 @router.post("/transformations/{transformation_id}/runs", status_code=202, response_model=RunOut)

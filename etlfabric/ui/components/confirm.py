@@ -49,3 +49,16 @@ def delete_button(*, thing: str, description: str, on_confirm) -> rx.Component:
         action=f"Delete {thing}",
         on_confirm=on_confirm,
     )
+
+
+def row_delete_button(*, thing: str, name: rx.Var, description: str, on_confirm) -> rx.Component:
+    """A table row's small "Delete" (named "Delete <name>" for screen readers), confirmed."""
+    return confirm_button(
+        rx.button(
+            "Delete", size="1", variant="soft", color_scheme="red", aria_label="Delete " + name
+        ),
+        title=f"Delete {thing} " + name + "?",
+        description=description,
+        action=f"Delete {thing}",
+        on_confirm=on_confirm,
+    )

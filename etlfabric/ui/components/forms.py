@@ -93,3 +93,47 @@ def cancel_button(text: str = "Cancel") -> rx.Component:
     return rx.dialog.close(
         rx.button(text, type="button", variant="soft", color_scheme="gray", size="2")
     )
+
+
+def shown_once(what: str, *parts: rx.Component) -> rx.Component:
+    """The view of a secret just created (an API key, a trigger URL): the warning that it is
+    shown only this once, its copy boxes and notes, and a Done button."""
+    return rx.vstack(
+        rx.callout(
+            f"Copy this {what} now. It is shown only this once: ETL Fabric keeps only a hash of "
+            "it and cannot show it again.",
+            icon="triangle_alert",
+            color_scheme="amber",
+            role="alert",
+        ),
+        *parts,
+        dialog_buttons(cancel_button("Done")),
+        spacing="3",
+    )
+
+
+def form_dialog(
+    trigger: rx.Component,
+    title: rx.Var | str,
+    description: rx.Var | str,
+    body: rx.Component,
+    *,
+    width: str = "28rem",
+    **open_state,
+) -> rx.Component:
+    """A dialog opened by `trigger` holding a form (or what replaces it once submitted);
+    `open_state` is `open=` / `on_open_change=` when the state closes it after a success."""
+    return rx.dialog.root(
+        rx.dialog.trigger(trigger),
+        rx.dialog.content(
+            rx.dialog.title(title),
+            rx.dialog.description(description, margin_bottom="1rem"),
+            body,
+            max_width=width,
+        ),
+        **open_state,
+    )
+
+
+def icon_button(icon: str, text: str, **props) -> rx.Component:
+    return rx.button(rx.icon(icon, size=16, aria_hidden="true"), text, **props)

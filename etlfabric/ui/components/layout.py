@@ -133,3 +133,12 @@ def missing_callout(message, *, back: str, href: str, id: str) -> rx.Component:
         id=id,
         role="alert",
     )
+
+
+def header_row(*names: str, actions: bool = False) -> rx.Component:
+    """A table's header row of plain column names; `actions` adds a last column for the row
+    buttons, named for screen readers only."""
+    cells = [rx.table.column_header_cell(name) for name in names]
+    if actions:
+        cells.append(rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)))
+    return rx.table.row(*cells)

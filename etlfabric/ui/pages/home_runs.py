@@ -6,7 +6,7 @@ import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
 from etlfabric.ui.components.layout import data_table
-from etlfabric.ui.components.runs import muted, status_badge, text_link
+from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.dashboard import COUNT_TILES
 from etlfabric.ui.state.dashboard import DashboardState as D
@@ -103,7 +103,9 @@ def recent_row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["target_name"]),
         rx.table.cell(row["trigger"]),
         rx.table.cell(row["queued"], white_space="nowrap"),
-        rx.table.cell(row["duration"], white_space="nowrap"),
+        rx.table.cell(
+            rx.hstack(row["duration"], slow_badge(row["slow"]), spacing="2"), white_space="nowrap"
+        ),
     )
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.forms import cancel_button, dialog_buttons, form_error, select_field
+from etlfabric.ui.components.forms import (
+    cancel_button,
+    dialog_buttons,
+    form_dialog,
+    form_error,
+    icon_button,
+    select_field,
+)
 from etlfabric.ui.components.layout import form_field
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.notifications import NotificationsState as State
@@ -129,20 +136,14 @@ def channel_dialog() -> rx.Component:
         key=State.channel_editing,  # another channel, fresh inputs (they are uncontrolled)
         aria_label=rx.cond(State.channel_editing, "Edit a channel", "Add a channel"),
     )
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16, aria_hidden="true"), "Add channel")),
-        rx.dialog.content(
-            rx.dialog.title(
-                rx.cond(
-                    State.channel_editing,
-                    "Edit the notification channel",
-                    "Add a notification channel",
-                )
-            ),
-            rx.dialog.description("Where alerts are sent.", margin_bottom="1rem"),
-            form,
-            max_width="34rem",
+    return form_dialog(
+        icon_button("plus", "Add channel"),
+        rx.cond(
+            State.channel_editing, "Edit the notification channel", "Add a notification channel"
         ),
+        "Where alerts are sent.",
+        form,
+        width="34rem",
         open=State.channel_open,
         on_open_change=State.set_channel_open,
     )

@@ -6,7 +6,14 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.confirm import confirm_button
-from etlfabric.ui.components.forms import cancel_button, dialog_buttons, form_error, select_field
+from etlfabric.ui.components.forms import (
+    cancel_button,
+    dialog_buttons,
+    form_dialog,
+    form_error,
+    icon_button,
+    select_field,
+)
 from etlfabric.ui.components.layout import data_table, form_field
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.pages.notification_channel_form import can_write
@@ -80,20 +87,12 @@ def rule_dialog() -> rx.Component:
         reset_on_submit=False,
         aria_label="Add a rule",
     )
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(
-                rx.icon("plus", size=16, aria_hidden="true"),
-                "Add rule",
-                disabled=State.channels.length() == 0,
-            )
-        ),
-        rx.dialog.content(
-            rx.dialog.title("Add a notification rule"),
-            rx.dialog.description("What is sent, about which target.", margin_bottom="1rem"),
-            form,
-            max_width="30rem",
-        ),
+    return form_dialog(
+        icon_button("plus", "Add rule", disabled=State.channels.length() == 0),
+        "Add a notification rule",
+        "What is sent, about which target.",
+        form,
+        width="30rem",
         open=State.rule_open,
         on_open_change=State.set_rule_open,
     )

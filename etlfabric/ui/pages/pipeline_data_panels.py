@@ -8,7 +8,7 @@ import reflex as rx
 
 from etlfabric.services.pipeline_data import EXPORT_ROWS, PREVIEW_ROWS
 from etlfabric.ui.components.forms import SELECT_STYLE, cancel_button, dialog_buttons, error_line
-from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.pipeline_detail import PipelineDetailState as S
@@ -83,11 +83,7 @@ def cursor_row(row: rx.Var) -> rx.Component:
 def state_card() -> rx.Component:
     cursors = data_table(
         "Incremental cursors",
-        rx.table.row(
-            rx.table.column_header_cell("Resource"),
-            rx.table.column_header_cell("Cursor column"),
-            rx.table.column_header_cell("Last value"),
-        ),
+        header_row("Resource", "Cursor column", "Last value"),
         rx.table.body(rx.foreach(S.cursors, cursor_row)),
         size="1",
         id="state-cursors",
@@ -135,11 +131,7 @@ def column_row(row: rx.Var) -> rx.Component:
 def tables_card() -> rx.Component:
     table = data_table(
         "Loaded tables",
-        rx.table.row(
-            rx.table.column_header_cell("Table"),
-            rx.table.column_header_cell("Column"),
-            rx.table.column_header_cell("Type"),
-        ),
+        header_row("Table", "Column", "Type"),
         rx.table.body(rx.foreach(S.columns, column_row)),
         size="1",
         id="loaded-tables",

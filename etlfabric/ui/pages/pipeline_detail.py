@@ -9,7 +9,7 @@ import reflex as rx
 
 from etlfabric.ui.components.analytics import target_analytics_card
 from etlfabric.ui.components.confirm import confirm_button, delete_button
-from etlfabric.ui.components.layout import data_table, missing_callout
+from etlfabric.ui.components.layout import data_table, header_row, missing_callout
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.pipeline_data_panels import (
@@ -141,15 +141,7 @@ def run_row(row: rx.Var) -> rx.Component:
 def runs_card() -> rx.Component:
     table = data_table(
         "Recent runs",
-        rx.table.row(
-            rx.table.column_header_cell("Run"),
-            rx.table.column_header_cell("Status"),
-            rx.table.column_header_cell("Trigger"),
-            rx.table.column_header_cell("Queued (UTC)"),
-            rx.table.column_header_cell("Duration"),
-            rx.table.column_header_cell("Rows"),
-            rx.table.column_header_cell("Error"),
-        ),
+        header_row("Run", "Status", "Trigger", "Queued (UTC)", "Duration", "Rows", "Error"),
         rx.table.body(rx.foreach(S.runs, run_row)),
         size="1",
         id="pipeline-runs",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -68,13 +68,8 @@ def pipeline_row(row: rx.Var) -> rx.Component:
 def pipelines_table() -> rx.Component:
     return data_table(
         "Pipelines",
-        rx.table.row(
-            rx.table.column_header_cell("Pipeline"),
-            rx.table.column_header_cell("From → to"),
-            rx.table.column_header_cell("Last run (UTC)"),
-            rx.table.column_header_cell("Rows loaded"),
-            rx.table.column_header_cell("Next run (UTC)"),
-            rx.table.column_header_cell("Enabled"),
+        header_row(
+            "Pipeline", "From → to", "Last run (UTC)", "Rows loaded", "Next run (UTC)", "Enabled"
         ),
         rx.table.body(rx.foreach(S.rows, pipeline_row)),
         id="pipelines-table",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.state.run_detail import RunDetailState as R
 
 
@@ -19,10 +19,7 @@ def table_row(row: rx.Var) -> rx.Component:
 def load_card() -> rx.Component:
     tables = data_table(
         "Rows per table",
-        rx.table.row(
-            rx.table.column_header_cell("Table"),
-            rx.table.column_header_cell("Rows"),
-        ),
+        header_row("Table", "Rows"),
         rx.table.body(rx.foreach(R.loaded_tables, table_row)),
         size="1",
         id="run-tables",

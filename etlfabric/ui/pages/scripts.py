@@ -10,7 +10,9 @@ from etlfabric.ui.components.forms import (
     cancel_button,
     dialog_buttons,
     error_line,
+    form_dialog,
     form_error,
+    icon_button,
     select_field,
 )
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field
@@ -78,16 +80,11 @@ def new_script_dialog() -> rx.Component:
         reset_on_submit=False,
         aria_label="New script",
     )
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New script")),
-        rx.dialog.content(
-            rx.dialog.title("New script"),
-            rx.dialog.description(
-                "Only a name is needed; the editor opens at once.", margin_bottom="1rem"
-            ),
-            form,
-            max_width="28rem",
-        ),
+    return form_dialog(
+        icon_button("plus", "New script"),
+        "New script",
+        "Only a name is needed; the editor opens at once.",
+        form,
         open=ScriptsState.new_open,
         on_open_change=ScriptsState.set_new_open,
     )

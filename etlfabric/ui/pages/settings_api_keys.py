@@ -10,9 +10,13 @@ from etlfabric.ui.components.forms import (
     copy_box,
     dialog_buttons,
     error_line,
+    form_dialog,
     form_error,
+    icon_button,
+    shown_once,
 )
 from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.api_keys import ApiKeysState
 from etlfabric.ui.state.auth import AuthState
 
@@ -87,14 +91,8 @@ def create_form() -> rx.Component:
 
 
 def secret_view() -> rx.Component:
-    return rx.vstack(
-        rx.callout(
-            "Copy this key now. It is shown only this once: ETL Fabric keeps only a hash of it "
-            "and cannot show it again.",
-            icon="triangle_alert",
-            color_scheme="amber",
-            role="alert",
-        ),
+    return shown_once(
+        "key",
         copy_box(
             f"Secret of {ApiKeysState.created_name}",
             ApiKeysState.secret,
@@ -102,30 +100,17 @@ def secret_view() -> rx.Component:
             button="Copy key",
             copied="API key copied.",
         ),
-        rx.text(
-            "Send it as a bearer token: Authorization: Bearer etf_…",
-            size="2",
-            color=rx.color("gray", 11),
-        ),
-        dialog_buttons(cancel_button("Done")),
-        spacing="3",
+        muted("Send it as a bearer token: Authorization: Bearer etf_…", size="2"),
     )
 
 
 def create_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("key-round", size=16, aria_hidden="true"), "Create API key")
-        ),
-        rx.dialog.content(
-            rx.dialog.title("Create an API key"),
-            rx.dialog.description(
-                "A key acts in this organisation with the scopes you choose.",
-                margin_bottom="1rem",
-            ),
-            rx.cond(ApiKeysState.secret, secret_view(), create_form()),
-            max_width="30rem",
-        ),
+    return form_dialog(
+        icon_button("key-round", "Create API key"),
+        "Create an API key",
+        "A key acts in this organisation with the scopes you choose.",
+        rx.cond(ApiKeysState.secret, secret_view(), create_form()),
+        width="30rem",
         open=ApiKeysState.create_open,
         on_open_change=ApiKeysState.set_create_open,
     )

@@ -10,7 +10,9 @@ from etlfabric.ui.components.forms import (
     copy_box,
     dialog_buttons,
     error_line,
+    form_dialog,
     form_error,
+    icon_button,
     role_options,
     select_field,
 )
@@ -157,21 +159,12 @@ def invite_result() -> rx.Component:
 
 
 def invite_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("user-plus", size=16, aria_hidden="true"), "Invite member")
-        ),
-        rx.dialog.content(
-            rx.dialog.title("Invite a member"),
-            rx.dialog.description(
-                "They join this organisation with the role you choose.", margin_bottom="1rem"
-            ),
-            rx.cond(
-                InvitationsState.link | InvitationsState.emailed_to,
-                invite_result(),
-                invite_form(),
-            ),
-            max_width="28rem",
+    return form_dialog(
+        icon_button("user-plus", "Invite member"),
+        "Invite a member",
+        "They join this organisation with the role you choose.",
+        rx.cond(
+            InvitationsState.link | InvitationsState.emailed_to, invite_result(), invite_form()
         ),
         open=InvitationsState.dialog_open,
         on_open_change=InvitationsState.set_dialog_open,

@@ -1,7 +1,7 @@
 """/transformations/[transformation_id]: the dbt model editor — SQL with highlighting, the
 materialization, unique key and description, column docs and tests — beside a panel with the
-compiled SQL, preview rows and run/test results (transformation_panels.py). Roles that may not
-write see it read-only."""
+compiled SQL, preview rows and run/test results (transformation_panels.py), and the model's URL
+triggers below. Roles that may not write see it read-only."""
 
 from __future__ import annotations
 
@@ -15,14 +15,21 @@ from etlfabric.ui.components.runs import muted, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.transformation_columns import columns_card, tests_card
 from etlfabric.ui.pages.transformation_panels import side_panel
+from etlfabric.ui.pages.trigger_tokens_panel import trigger_tokens_card
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.transformation_actions import TransformationActionsState
 from etlfabric.ui.state.transformation_editor import TransformationEditorState as S
 from etlfabric.ui.state.transformation_format import MATERIALIZATION_LABELS
+from etlfabric.ui.state.trigger_tokens import TriggerTokensState
 
 ROUTE = "/transformations/[transformation_id]"
 TITLE = "Transformation · ETL Fabric"
-ON_LOAD = [AuthState.require_user, S.load, TransformationActionsState.reset_panel]
+ON_LOAD = [
+    AuthState.require_user,
+    S.load,
+    TransformationActionsState.reset_panel,
+    TriggerTokensState.load,
+]
 
 
 def can(action: str) -> rx.Var:
@@ -135,7 +142,7 @@ def editor() -> rx.Component:
         width="100%",
         min_width="0",
     )
-    return rx.grid(
+    work = rx.grid(
         form,
         side_panel(),
         columns=rx.breakpoints(initial="1", lg="2"),
@@ -143,6 +150,7 @@ def editor() -> rx.Component:
         width="100%",
         align="start",
     )
+    return rx.vstack(work, trigger_tokens_card(), spacing="5", width="100%")
 
 
 def page() -> rx.Component:

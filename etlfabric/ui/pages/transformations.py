@@ -1,6 +1,7 @@
 """/transformations: every dbt model — schema, materialization, its last run and last test (status
 word and colour, a link to the run) — with a Run button, "New transformation" (name, schema,
-materialization; the editor opens at once) and a link to the lineage graph."""
+materialization; the editor opens at once), links to the sources (freshness), the dbt project
+page (seeds, snapshots, import/export, build) and the lineage graph."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ import reflex as rx
 from etlfabric.ui.components.forms import (
     cancel_button,
     dialog_buttons,
+    form_dialog,
     form_error,
+    icon_button,
     select_field,
 )
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -72,13 +75,8 @@ def model_row(row: rx.Var) -> rx.Component:
 def models_table() -> rx.Component:
     return data_table(
         "Transformations",
-        rx.table.row(
-            rx.table.column_header_cell("Model"),
-            rx.table.column_header_cell("Schema"),
-            rx.table.column_header_cell("Materialization"),
-            rx.table.column_header_cell("Last run (UTC)"),
-            rx.table.column_header_cell("Last test (UTC)"),
-            rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)),
+        header_row(
+            "Model", "Schema", "Materialization", "Last run (UTC)", "Last test (UTC)", actions=True
         ),
         rx.table.body(rx.foreach(S.rows, model_row)),
         id="transformations-table",
@@ -122,36 +120,29 @@ def new_dialog() -> rx.Component:
         reset_on_submit=False,
         aria_label="New transformation",
     )
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New transformation")
-        ),
-        rx.dialog.content(
-            rx.dialog.title("New transformation"),
-            rx.dialog.description(
-                "A SQL model of your dbt project; the editor opens at once.", margin_bottom="1rem"
-            ),
-            form,
-            max_width="28rem",
-        ),
+    return form_dialog(
+        icon_button("plus", "New transformation"),
+        "New transformation",
+        "A SQL model of your dbt project; the editor opens at once.",
+        form,
+    )
+
+
+def link_button(text: str, icon: str, href: str) -> rx.Component:
+    return rx.button(
+        rx.link(rx.icon(icon, size=16, aria_hidden="true"), text, href=href, underline="none"),
+        as_child=True,
+        variant="soft",
     )
 
 
 def toolbar() -> rx.Component:
-    lineage = rx.button(
-        rx.link(
-            rx.icon("git-fork", size=16, aria_hidden="true"),
-            "Lineage",
-            href="/lineage",
-            underline="none",
-        ),
-        as_child=True,
-        variant="soft",
-    )
     return rx.flex(
         muted(S.summary, id="transformations-summary", role="status"),
         rx.spacer(),
-        lineage,
+        link_button("Sources", "database", "/transformations/sources"),
+        link_button("dbt project", "package", "/transformations/project"),
+        link_button("Lineage", "git-fork", "/lineage"),
         rx.cond(can("resources.write"), new_dialog()),
         wrap="wrap",
         gap="0.75rem",

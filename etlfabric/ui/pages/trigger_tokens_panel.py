@@ -1,12 +1,20 @@
-"""The "URL triggers" card of the script editor and the pipeline page: create a token (shown once,
-with a copyable curl example), list them, revoke one after confirming."""
+"""The "URL triggers" card of the script editor, the pipeline page and the transformation editor:
+create a token (shown once, with a copyable curl example), list them, revoke one (confirmed)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from etlfabric.ui.components.confirm import confirm_button
-from etlfabric.ui.components.forms import cancel_button, copy_box, dialog_buttons, form_error
+from etlfabric.ui.components.forms import (
+    cancel_button,
+    copy_box,
+    dialog_buttons,
+    form_dialog,
+    form_error,
+    icon_button,
+    shown_once,
+)
 from etlfabric.ui.components.layout import data_table, form_field
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.auth import AuthState
@@ -62,14 +70,8 @@ def create_form() -> rx.Component:
 
 
 def secret_view() -> rx.Component:
-    return rx.vstack(
-        rx.callout(
-            "Copy this URL now. It is shown only this once: ETL Fabric keeps only a hash of the "
-            "token and cannot show it again.",
-            icon="triangle_alert",
-            color_scheme="amber",
-            role="alert",
-        ),
+    return shown_once(
+        "URL",
         copy_box(
             f"URL of {T.created_name}",
             T.url,
@@ -84,25 +86,16 @@ def secret_view() -> rx.Component:
             "POST to it; a JSON body becomes the run's payload. Add ?wait=30 to wait for the end.",
             size="2",
         ),
-        dialog_buttons(cancel_button("Done")),
-        spacing="3",
     )
 
 
 def create_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("webhook", size=16, aria_hidden="true"), "Create URL trigger")
-        ),
-        rx.dialog.content(
-            rx.dialog.title("Create a URL trigger"),
-            rx.dialog.description(
-                "Anyone with its URL can start a run; keep it like a password.",
-                margin_bottom="1rem",
-            ),
-            rx.cond(T.secret, secret_view(), create_form()),
-            max_width="34rem",
-        ),
+    return form_dialog(
+        icon_button("webhook", "Create URL trigger"),
+        "Create a URL trigger",
+        "Anyone with its URL can start a run; keep it like a password.",
+        rx.cond(T.secret, secret_view(), create_form()),
+        width="34rem",
         open=T.create_open,
         on_open_change=T.set_create_open,
     )

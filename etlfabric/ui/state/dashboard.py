@@ -10,7 +10,14 @@ import reflex as rx
 from etlfabric.db import platform_session, tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import RunStatus, TargetType
-from etlfabric.services import members, run_queries, run_stats, schedule_queries, scripts
+from etlfabric.services import (
+    members,
+    run_analytics,
+    run_queries,
+    run_stats,
+    schedule_queries,
+    scripts,
+)
 from etlfabric.services.permissions import Principal
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
 from etlfabric.ui.state.run_format import run_row, status_label, when
@@ -75,6 +82,9 @@ class DashboardState(rx.State):
             recent = await run_queries.list_runs(
                 session=session, principal=principal, page=1, page_size=RECENT_RUNS
             )
+            slow = await run_analytics.anomalous_runs(
+                session=session, principal=principal, run_ids=[r.id for r in recent.items]
+            )
             planned = await schedule_queries.list_schedules(
                 session=session, principal=principal, enabled=True, target_type=TargetType.script
             )
@@ -97,7 +107,7 @@ class DashboardState(rx.State):
             for s in found[:MAX_SCRIPTS]
         ]
         self.counts = {status.value: total for status, total in counts.items()}
-        self.recent = [run_row(run) for run in recent.items]
+        self.recent = [run_row(run, slow.get(run.id)) for run in recent.items]
 
     @rx.event
     async def load(self):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from etlfabric.models import Run, RunStatus
+from etlfabric.models.targets import PROJECT_TARGET
 
 STATUS_LABELS = {
     RunStatus.queued: "Queued",
@@ -38,6 +39,8 @@ TARGET_ROUTES = {
 
 def target_href(target_type: str, target_id: int) -> str:
     """The page of a run's target, or "" for a kind without one."""
+    if (str(target_type), int(target_id)) == ("transformation", PROJECT_TARGET):
+        return "/transformations"  # the whole dbt project: its models' list
     route = TARGET_ROUTES.get(str(target_type))
     return route.format(id=target_id) if route else ""
 

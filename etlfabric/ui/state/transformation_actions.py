@@ -7,20 +7,16 @@ panel follows until they end. All are background events, so the page shows progr
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
-from etlfabric.services import runs, transformations
+from etlfabric.services import transformations
 from etlfabric.ui.state.acting import acting_principal
+from etlfabric.ui.state.run_follow import run_updates
 from etlfabric.ui.state.run_format import ACTIVE, status_label
 from etlfabric.ui.state.transformation_editor import TransformationEditorState
 from etlfabric.ui.state.transformation_format import dbt_test_results, preview_table
-
-POLL = 1.0
-FOLLOW_SECONDS = 15 * 60  # a run still going after this is left to the run's own page
 
 
 class TransformationActionsState(rx.State):
@@ -85,10 +81,9 @@ class TransformationActionsState(rx.State):
             return
         principal, model_id = begun
         try:
-            async with tenant_session(principal.org_id) as session:
-                answer = await transformations.compile_sql(
-                    session=session, principal=principal, transformation_id=model_id
-                )
+            answer = await transformations.compile_sql(
+                principal=principal, transformation_id=model_id
+            )
         except DomainError as exc:
             async with self:
                 self.busy, self.problem = "", exc.message
@@ -104,10 +99,7 @@ class TransformationActionsState(rx.State):
             return
         principal, model_id = begun
         try:
-            async with tenant_session(principal.org_id) as session:
-                answer = await transformations.preview(
-                    session=session, principal=principal, transformation_id=model_id
-                )
+            answer = await transformations.preview(principal=principal, transformation_id=model_id)
         except DomainError as exc:
             async with self:
                 self.busy, self.problem = "", exc.message
@@ -150,23 +142,18 @@ class TransformationActionsState(rx.State):
         await self._follow(principal, run.id)
 
     async def _follow(self, principal, run_id: int) -> None:
-        """Re-read the run every POLL seconds until it ends (or FOLLOW_SECONDS pass)."""
-        for _ in range(int(FOLLOW_SECONDS / POLL)):
-            await asyncio.sleep(POLL)
-            try:
-                async with tenant_session(principal.org_id) as session:
-                    run = await runs.get_run(session=session, principal=principal, run_id=run_id)
-            except DomainError as exc:
+        try:
+            async for run in run_updates(principal, run_id):
                 async with self:
-                    self.busy, self.problem = "", exc.message
-                return
+                    if self.run_id != str(run_id):
+                        return  # another run replaced this one in the panel
+                    self.run_status = run.status.value
+                    if run.status.value not in ACTIVE:
+                        self.run_error = run.error or ""
+                        self.test_rows = dbt_test_results(run.details)
+        except DomainError as exc:
             async with self:
-                if self.run_id != str(run_id):
-                    return  # another run replaced this one in the panel
-                self.run_status = run.status.value
-                if run.status.value not in ACTIVE:
-                    self.busy, self.run_error = "", run.error or ""
-                    self.test_rows = dbt_test_results(run.details)
-                    return
+                self.busy, self.problem = "", exc.message
+            return
         async with self:
-            self.busy = ""
+            self.busy = ""  # ended, or still going after FOLLOW_SECONDS (its page says more)

@@ -1,8 +1,9 @@
-"""The "URL triggers" panel of the script editor and the pipeline page (/api/v1/triggers).
+"""The "URL triggers" panel of the script editor, the pipeline page and the transformation
+editor (/api/v1/triggers).
 
-The panel's target comes from the address (/scripts/12 → script:12). A new token's secret lives in
-`secret` only while the create dialog shows it; closing the dialog clears it, and the service keeps
-only its hash, so it can never be shown again.
+The panel's target comes from the address (/scripts/12 → script:12, /transformations/3 →
+transformation:3). A new token's secret lives in `secret` only while the create dialog shows it;
+closing the dialog clears it, and the service keeps only its hash, so it can never be shown again.
 """
 
 from __future__ import annotations
