@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     db_role_prefix: str | None = Field(
         default=None, description="Prefix of tenant database roles; defaults to the database name."
     )
-    # Who scripts run as when the worker runs as root; unset: "etlfabric-run" (runners/run_user).
+    # Who scripts run as when the worker runs as root; unset: a user per organisation
+    # (runners/run_user).
     run_scripts_as: str | None = None
     # The interpreter script environments are made from; unset: the worker's, or the system's
     # python3 when the run user cannot reach the worker's.

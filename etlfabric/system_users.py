@@ -8,10 +8,13 @@ import pwd
 import shutil
 import stat
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 USERADD_EXISTS = 9
+USERADD_BUSY = (1, 10)  # could not lock (update) the password or group file: try again
+USERADD_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -39,17 +42,28 @@ def named(name: str) -> RunAs | None:
         return None
 
 
-def create_system_user(name: str) -> str | None:
+def create_system_user(name: str, *, uid_range: tuple[int, int] | None = None) -> str | None:
     """Create a system user with no home and no login shell: None when done (or it exists
-    already, say made by another process at the same moment), else why it failed."""
+    already, say made by another process at the same moment), else why it failed. `uid_range`
+    picks its uid and gid from that range instead of the system accounts' (100-999)."""
     useradd = shutil.which("useradd") or shutil.which("/usr/sbin/useradd")
     if not useradd:
         return "useradd is not installed"
-    command = [useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent"]
-    command += ["--shell", "/usr/sbin/nologin", name]
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
-    if result.returncode in (0, USERADD_EXISTS):
-        return None
+    command = [useradd, "--system", "--no-log-init", "--no-create-home"]
+    command += ["--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin"]
+    if uid_range:
+        low, high = uid_range
+        for key in ("SYS_UID_MIN", "SYS_GID_MIN"):
+            command += ["-K", f"{key}={low}"]
+        for key in ("SYS_UID_MAX", "SYS_GID_MAX"):
+            command += ["-K", f"{key}={high}"]
+    for attempt in range(USERADD_ATTEMPTS):
+        result = subprocess.run([*command, name], capture_output=True, text=True, check=False)
+        if result.returncode in (0, USERADD_EXISTS):
+            return None
+        if result.returncode not in USERADD_BUSY:
+            break
+        time.sleep(0.05 * (attempt + 1))  # another useradd holds /etc/passwd's lock
     return result.stderr.strip() or f"useradd exited with {result.returncode}"
 
 

@@ -12,7 +12,6 @@ import functools
 import os
 import pwd
 import shutil
-import stat
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from etlfabric.runners import orphans, warm
 from etlfabric.runners.environments import Environment, EnvironmentFailed, environment
 from etlfabric.runners.limits import Limits
 from etlfabric.runners.process import Command, OnOutput, Outcome, ShouldCancel, run_process
-from etlfabric.runners.run_user import RunAs, choose_run_as, interpreter
+from etlfabric.runners.run_user import RunAs, choose_run_as, gate, interpreter, let_through
 
 SCRIPT_FILES = {"python": "script.py", "shell": "script.sh"}
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
@@ -60,7 +59,7 @@ def run_script(spec: ScriptSpec, *, on_output: OnOutput, should_cancel: ShouldCa
     settings = get_settings()
     try:
         _announce_run_as(settings.run_scripts_as, on_output)
-        run_as = choose_run_as(settings.run_scripts_as)
+        run_as = choose_run_as(settings.run_scripts_as, spec.org_id, settings.data_dir)
         with (
             environment(
                 data_dir=settings.data_dir,
@@ -176,26 +175,18 @@ def working_directory(data_dir: Path, spec: ScriptSpec, run_as: RunAs | None) ->
         if run_as:
             for path in (workdir, workdir / "tmp", script):
                 os.chown(path, run_as.uid, run_as.gid)
-            _let_through(data_dir, spec)
+            _let_through(data_dir, spec, run_as)
         yield workdir
     finally:
         remove_tree(workdir)
 
 
-def _let_through(data_dir: Path, spec: ScriptSpec) -> None:
-    """Let the run user traverse (not list) the folders above its workdir and environment."""
+def _let_through(data_dir: Path, spec: ScriptSpec, run_as: RunAs) -> None:
+    """Let the run user traverse (not list) the folders above its workdir and environment; the
+    organisation's own folders admit only its run user (run_user.gate)."""
     envs, runs = data_dir / "envs", data_dir / "runs"
-    for path in (
-        data_dir,
-        envs,
-        envs / str(spec.org_id),
-        envs / str(spec.org_id) / str(spec.script_id),
-        runs,
-        runs / str(spec.org_id),
-    ):
-        mode = path.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            os.chmod(path, stat.S_IMODE(mode) | stat.S_IXOTH)
+    let_through([data_dir, envs, runs, envs / str(spec.org_id) / str(spec.script_id)])
+    gate([envs / str(spec.org_id), runs / str(spec.org_id)], run_as)
 
 
 def remove_tree(path: Path) -> None:

@@ -1,13 +1,13 @@
 """How a warm dbt child (server.py) is started: under a dbt run's rlimits (executor.LIMITS),
 through prlimit when it is there, as the worker's own user like a dbt run child.
 
-Not as RUN_SCRIPTS_AS: every organisation's scripts run as that one user, so whatever it may
-read, any tenant's script may read too. A warm child running as it would need the folders from
-DATA_DIR down to each organisation's project opened to it, and a script of one organisation
-could then read another's project and compiled SQL. dbt renders the organisation's Jinja in
-its sandboxed environment (no file or shell access from a template), and Python models are not
-accepted, so the worker's user plus rlimits is the smaller risk; the credentials reach the
-child on stdin, not in its environment (server.take_secrets).
+Not as the organisation's run user (runners/run_user.py): that user would need the worker's
+interpreter and code, and the organisation's project folder opened to it, and its scripts run
+as it too. dbt renders the organisation's Jinja in its sandboxed environment (no file or shell
+access from a template), and Python models are not accepted, so the worker's user plus rlimits
+is what dbt runs as for now; the child is not dumpable (no script may read its memory or
+environment) and the credentials reach it on stdin, not in its environment
+(server.take_secrets).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -188,6 +189,67 @@ def test_scripts_run_as_the_configured_user():
     assert denied == "denied"
     assert not (data_dir / "runs" / "1" / str(script.run_id)).exists()
     shutil.rmtree(data_dir)
+
+
+LOOKS_INTO = """import os, sys
+pid, workdir, envs = sys.argv[1:] if len(sys.argv) > 1 else ({pid!r}, {workdir!r}, {envs!r})
+print(os.getuid())
+for name, attempt in (
+    ("environ", lambda: open(f"/proc/{{pid}}/environ", "rb").read()),
+    ("memory", lambda: open(f"/proc/{{pid}}/mem", "rb").read(1)),
+    ("signal", lambda: os.kill(int(pid), 0)),
+    ("workdir", lambda: os.listdir(workdir)),
+    ("runs", lambda: os.listdir(os.path.dirname(workdir))),
+    ("environments", lambda: os.listdir(envs)),
+):
+    try:
+        attempt()
+        print(name, "open")
+    except PermissionError:
+        print(name, "denied")
+    except OSError:  # opened, but nothing at that address
+        print(name, "open")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching to run users needs a root worker")
+def test_each_organisation_runs_as_its_own_user_and_cannot_look_into_another(data_dir):
+    """Organisation A's script holds a secret variable and waits; B's script, running at the
+    same time, can neither read A's process (environ, memory, signals) nor list its folders."""
+    os.environ.pop("RUN_SCRIPTS_AS", None)
+    reset_settings()
+    secret = f"secret-{os.urandom(8).hex()}"
+    waits = "import os, time\nprint('ready', os.getpid(), os.getuid(), os.getcwd(), flush=True)\n"
+    waits += "time.sleep(60)"
+    first = spec(org_id=9101, content=waits, env_vars={"API_TOKEN": secret})
+    stop = threading.Event()
+    first_recorder = Recorder()
+    waiting = threading.Thread(
+        target=run_script,
+        args=(first,),
+        kwargs={"on_output": first_recorder, "should_cancel": stop.is_set},
+    )
+    waiting.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not any(line.startswith("ready") for line in first_recorder.lines("stdout")):
+            assert time.monotonic() < deadline and waiting.is_alive(), first_recorder.text()
+            time.sleep(0.05)
+        _, pid, first_uid, workdir = first_recorder.lines("stdout")[0].split()
+        envs = str(data_dir / "envs" / "9101")
+        looks = LOOKS_INTO.format(pid=pid, workdir=workdir, envs=envs)
+        outcome, recorder = run(spec(org_id=9102, content=looks))
+    finally:
+        stop.set()
+        waiting.join(30)
+    assert outcome.status == "succeeded", recorder.text()
+    second_uid, *checks = recorder.lines("stdout")
+    assert pwd.getpwuid(int(first_uid)).pw_name == "etlfabric-o9101"
+    assert pwd.getpwuid(int(second_uid)).pw_name == "etlfabric-o9102"
+    names = ("environ", "memory", "signal", "workdir", "runs", "environments")
+    assert checks == [f"{name} denied" for name in names]
+    assert secret not in recorder.text()
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to act as an unprivileged worker")

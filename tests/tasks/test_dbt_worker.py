@@ -13,13 +13,13 @@ import time
 import psutil
 import pytest
 
-from etlfabric.config import reset_settings
+from etlfabric.config import get_settings, reset_settings
 from etlfabric.db import async_engine, tenant_session
 from etlfabric.errors import Invalid
 from etlfabric.models import RunStatus, Trigger
 from etlfabric.runners.limits import MB
+from etlfabric.runners.run_user import organisation_user
 from etlfabric.services import dbt_project, runs, transformations
-from etlfabric.system_users import named
 from etlfabric.transformations import interactive, rows, warm
 from etlfabric.transformations.executor import MEMORY_MB
 from tests.factories import call, make_owned_org
@@ -212,7 +212,7 @@ async def test_the_warm_child_runs_under_dbt_limits_without_secrets_and_dies_wit
     environ = open(f"/proc/{child.pid}/environ", "rb").read()  # noqa: SIM115
     assert b"DATABASE_URL" not in environ and b"FERNET_KEYS" not in environ
     assert b"DBT_ENV_SECRET" not in environ  # the credentials came over stdin
-    run_user = named("etlfabric-run")
+    run_user = organisation_user(org, get_settings().data_dir)  # its own scripts' user
     as_run_user = ["setpriv", f"--reuid={run_user.uid}", f"--regid={run_user.gid}"]
     peek = subprocess.run(  # what a script could try: not its process, and not dumpable
         [*as_run_user, "--clear-groups", "cat", f"/proc/{child.pid}/environ"],
