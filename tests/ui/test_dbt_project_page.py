@@ -9,7 +9,7 @@ import io
 import zipfile
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import chromium_available, chromium_page, screenshot
 from tests.dbt_zips import SHOP, SHOP_RAW, make_zip
@@ -131,10 +131,12 @@ def add_snapshot(page: Page) -> None:
     expect(row).to_contain_text("check: all columns")
 
 
-def expect_run(page: Page, label: str) -> None:
-    line = page.locator("#project-run")
-    expect(line).to_contain_text(label)
-    expect(page.locator("#project-run-status")).to_have_text("Succeeded", timeout=RUN_TIMEOUT)
+def expect_run(page: Page, label: str) -> Locator:
+    """The newest run of `label` in the page's list of runs, once it has succeeded."""
+    line = page.locator("#project-runs li").filter(has_text=label).first
+    expect(line).to_be_visible()
+    expect(line.get_by_text("Succeeded")).to_be_visible(timeout=RUN_TIMEOUT)
+    return line
 
 
 def test_seed_import_snapshot_build_and_export(base_url, team, celery_worker, tmp_path):
@@ -159,16 +161,22 @@ def test_seed_import_snapshot_build_and_export(base_url, team, celery_worker, tm
         replace_seed(page, tmp_path)
         import_project(page, tmp_path)
         add_snapshot(page)
+        # two runs started one after the other are both followed to their end
         page.get_by_role("button", name="Run snapshots").click()
-        expect_run(page, "dbt snapshot")
+        expect(page.locator("#project-runs li").filter(has_text="dbt snapshot")).to_be_visible()
+        page.get_by_role("button", name="Build whole project").click()
+        build = expect_run(page, "dbt build")
+        snapshot = expect_run(page, "dbt snapshot")
         history = workload_sql(org, f"SELECT count(*) FROM t{org}_staging.orders_history")
         assert history == [(3,)]
+        expect(page.locator("#project-runs li")).to_have_count(3)  # the seed's load too
+        expect(page.locator("#project-runs li").first).to_contain_text("dbt build")
         screenshot(page, "dbt-project")
-
-        page.get_by_role("button", name="Build whole project").click()
-        expect_run(page, "dbt build")
-        run_link = page.locator("#project-run").get_by_role("link")
-        expect(run_link).to_have_attribute("href", f"/runs/{run_link.inner_text()[5:]}")
+        links = [line.get_by_role("link") for line in (build, snapshot)]
+        ids = [link.inner_text()[5:] for link in links]
+        assert len(set(ids)) == 2
+        for link, run_id in zip(links, ids, strict=True):
+            expect(link).to_have_attribute("href", f"/runs/{run_id}")
 
         with page.expect_download() as download:
             page.get_by_role("button", name="Export zip").click()

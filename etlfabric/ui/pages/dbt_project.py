@@ -63,22 +63,30 @@ def toolbar() -> rx.Component:
     )
 
 
-def run_line() -> rx.Component:
-    """The run the page follows: its command, a link, its status (a spinner while it runs)."""
-    followed = rx.hstack(
-        rx.cond(R.following, rx.spinner(size="2")),
-        rx.code(R.run_label),
-        text_link("Run #" + R.run_id, "/runs/" + R.run_id, size="2"),
-        status_badge(R.run_status, R.run_status_label, id="project-run-status"),
-        align="center",
-        spacing="2",
-        wrap="wrap",
+def run_line(run: rx.Var) -> rx.Component:
+    """One run started here: its command, a link, its status (a spinner while it runs), and
+    why it failed."""
+    return rx.el.li(
+        rx.hstack(
+            rx.cond(run["active"], rx.spinner(size="2")),
+            rx.code(run["label"]),
+            text_link("Run #" + run["id"], "/runs/" + run["id"], size="2"),
+            status_badge(run["status"], run["status_label"], id="project-run-" + run["id"]),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+        rx.cond(run["error"], muted(run["error"], color=rx.color("red", 11))),
+        style={"listStyle": "none"},
     )
+
+
+def runs_list() -> rx.Component:
+    """The runs started from this page, newest first, each followed until it ends."""
     return rx.box(
-        rx.cond(R.run_id, followed),
-        rx.cond(R.run_error, muted(R.run_error, color=rx.color("red", 11))),
+        rx.el.ul(rx.foreach(R.runs, run_line), style={"padding": 0, "margin": 0}),
         rx.cond(R.problem, rx.callout(R.problem, icon="triangle_alert", color_scheme="red")),
-        id="project-run",
+        id="project-runs",
         role="status",
         aria_live="polite",
         width="100%",
@@ -90,7 +98,7 @@ def page() -> rx.Component:
         "dbt project",
         rx.vstack(
             toolbar(),
-            run_line(),
+            runs_list(),
             import_report(),
             seeds_card(),
             snapshots_card(),

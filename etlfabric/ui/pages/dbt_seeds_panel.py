@@ -21,12 +21,13 @@ def can(action: str) -> rx.Var:
 
 
 def seed_run(row: rx.Var) -> rx.Component:
-    """The status of this seed's load when it is the run the page follows."""
+    """The status of this seed's newest load started from the page, with its link."""
+    run = R.seed_runs[row["name"]]
     return rx.cond(
-        R.run_label == "dbt seed " + row["name"],
+        R.seed_runs.keys().contains(row["name"]),
         rx.hstack(
-            status_badge(R.run_status, R.run_status_label),
-            text_link("Run #" + R.run_id, "/runs/" + R.run_id, size="1"),
+            status_badge(run["status"], run["status_label"]),
+            text_link("Run #" + run["id"], "/runs/" + run["id"], size="1"),
             align="center",
             spacing="2",
         ),

@@ -1,7 +1,9 @@
 """The /transformations/project page's runs of the whole project: "Build whole project", "Run
 snapshots" and a seed's "Load". Each is a Run (services/dbt_project.run_project) that a worker
-executes; the page links to it and re-reads it until it ends, so the user sees the progress.
-A background event, so the page stays usable meanwhile; a newer start replaces the one followed.
+executes; the page lists the runs started from it (newest first, the last SHOWN), links to each
+and re-reads every one until it ends, so the user sees each one's progress. Each start is a
+background event of its own, so runs started one after another are followed side by side and
+the page stays usable meanwhile.
 """
 
 from __future__ import annotations
@@ -15,26 +17,40 @@ from etlfabric.ui.state.acting import acting_principal
 from etlfabric.ui.state.run_follow import run_updates
 from etlfabric.ui.state.run_format import ACTIVE, status_label
 
+SHOWN = 5
+SEED_PREFIX = "dbt seed "
+
+
+def entry(run_id: int, label: str, status: str, error: str = "") -> dict[str, str]:
+    """One run as the page shows it (all strings, so the page can compare and join them)."""
+    active = "yes" if status in ACTIVE else ""
+    return {
+        "id": str(run_id),
+        "label": label,
+        "status": status,
+        "status_label": status_label(status),
+        "error": error,
+        "active": active,
+    }
+
 
 class DbtProjectRunState(rx.State):
-    run_id: str = ""
-    run_label: str = ""  # the run's target name: "dbt build", "dbt seed country_codes"...
-    run_status: str = ""
-    run_error: str = ""
+    runs: list[dict[str, str]] = []  # newest first
     problem: str = ""
 
     @rx.var
-    def run_status_label(self) -> str:
-        return status_label(self.run_status) if self.run_status else ""
-
-    @rx.var
-    def following(self) -> bool:
-        return self.run_status in ACTIVE
+    def seed_runs(self) -> dict[str, dict[str, str]]:
+        """The newest load of each seed started here, by seed name (for the seeds table)."""
+        found: dict[str, dict[str, str]] = {}
+        for run in self.runs:
+            if run["label"].startswith(SEED_PREFIX):
+                found.setdefault(run["label"].removeprefix(SEED_PREFIX), run)
+        return found
 
     @rx.event
     def reset_runs(self):
         """on_load: nothing followed yet (the runs themselves are on the runs page)."""
-        self.run_id = self.run_label = self.run_status = self.run_error = self.problem = ""
+        self.runs, self.problem = [], ""
 
     @rx.event(background=True)
     async def build(self):
@@ -66,19 +82,28 @@ class DbtProjectRunState(rx.State):
                 self.problem = exc.message
             return
         async with self:
-            self.run_id, self.run_label, self.problem = str(run.id), run.target_name, ""
-            self.run_status, self.run_error = run.status.value, ""
+            started = entry(run.id, run.target_name, run.status.value)
+            self.runs = [started, *self.runs][:SHOWN]
+            self.problem = ""
         await self._follow(principal, run.id)
 
     async def _follow(self, principal, run_id: int) -> None:
         try:
             async for run in run_updates(principal, run_id):
                 async with self:
-                    if self.run_id != str(run_id):
-                        return  # a newer run replaced this one on the page
-                    self.run_status = run.status.value
-                    if run.status.value not in ACTIVE:
-                        self.run_error = run.error or ""
+                    if not self._update(run_id, run.status.value, run.error or ""):
+                        return  # no longer on the page (left it, or newer runs pushed it out)
         except DomainError as exc:
             async with self:
                 self.problem = exc.message
+
+    def _update(self, run_id: int, status: str, error: str) -> bool:
+        key = str(run_id)
+        if not any(run["id"] == key for run in self.runs):
+            return False
+        ended = error if status not in ACTIVE else ""
+        self.runs = [
+            entry(run_id, run["label"], status, ended) if run["id"] == key else run
+            for run in self.runs
+        ]
+        return True
