@@ -276,15 +276,6 @@ async def suggested_sources(*, session: AsyncSession, principal: Principal) -> l
     return suggestions
 
 
-PROJECT_COMMANDS = {
-    "build": "dbt build",
-    "seed": "dbt seed",
-    "snapshot": "dbt snapshot",
-    "freshness": "dbt source freshness",
-    "docs": "dbt docs generate",
-}
-
-
 async def run_project(
     *,
     session: AsyncSession,
@@ -295,9 +286,9 @@ async def run_project(
 ) -> Run:
     """Queue a run of the whole project (or of one seed: command seed, select its name)."""
     require(principal, "runs.start")
-    if command not in PROJECT_COMMANDS:
-        raise Invalid("command", f"Choose one of: {', '.join(PROJECT_COMMANDS)}.")
-    label = PROJECT_COMMANDS[command]
+    if command not in checks.PROJECT_COMMANDS:
+        raise Invalid("command", f"Choose one of: {', '.join(checks.PROJECT_COMMANDS)}.")
+    label = checks.PROJECT_COMMANDS[command]
     if command == "seed" and select_ is not None:
         found = await session.scalar(select(DbtSeed.id).where(DbtSeed.name == select_))
         if found is None:

@@ -14,6 +14,7 @@ from etlfabric.errors import Conflict, Invalid, NotFound
 from etlfabric.models import Run, Script, ScriptType, TargetType, Trigger
 from etlfabric.services import audit, targets
 from etlfabric.services import run_events as events
+from etlfabric.services import transformation_checks as checks
 from etlfabric.services.permissions import Principal, require
 from etlfabric.services.runs import MAX_ATTEMPTS, S, get_run
 
@@ -94,6 +95,7 @@ async def start_target(
     require(principal, "runs.start")
     kind = TargetType(target_type)
     if targets.is_project(kind, target_id):  # no row to check: live while it has models
+        checks.dbt_request(payload, None)  # refused here, not later on the worker
         name = await targets.live_name(session, targets.PROJECT)
         return await start_run(
             session=session,
@@ -118,6 +120,8 @@ async def start_target(
         raise Conflict(
             f"{kind.value.capitalize()} '{found.name}' is disabled; enable it before running it."
         )
+    if kind is TargetType.transformation:
+        checks.dbt_request(payload, found.name)
     return await start_run(
         session=session,
         principal=principal,

@@ -17,6 +17,15 @@ TESTS = ("not_null", "unique", "accepted_values", "relationships")
 FIELDS = ("name", "sql", "schema_name", "materialization", "unique_key", "description")
 FIELDS += ("columns", "tests", "enabled")
 MAX_SQL = 200_000
+SELECT = re.compile(r"^(\+?)([a-z_][a-z0-9_]*)(\+?)$")
+MODEL_COMMANDS = ("run", "test", "build")  # the first is what a model's run does by default
+PROJECT_COMMANDS = {  # the first is what a run of the whole project does by default
+    "build": "dbt build",
+    "seed": "dbt seed",
+    "snapshot": "dbt snapshot",
+    "freshness": "dbt source freshness",
+    "docs": "dbt docs generate",
+}
 REFS = re.compile(r"""\bref\(\s*['"]([^'"]+)['"]\s*\)""")
 SOURCES = re.compile(r"""\bsource\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]+)['"]\s*\)""")
 
@@ -115,3 +124,36 @@ def clean(values: dict) -> dict:
 def references(sql: str) -> tuple[set[str], set[tuple[str, str]]]:
     """The model names the SQL refs and the (source, table) pairs it reads."""
     return set(REFS.findall(sql or "")), set(SOURCES.findall(sql or ""))
+
+
+def selection(name: str, select_: str | None) -> str:
+    """The dbt selection of a model's run: the model, `+model`, `model+` or `+model+`."""
+    if not select_:
+        return name
+    found = SELECT.match(str(select_).strip())
+    if found is None or found.group(2) != name:
+        raise Invalid("select", f"Choose {name}, +{name}, {name}+ or +{name}+.")
+    return found.group(0)
+
+
+def dbt_request(payload: dict | None, model: str | None) -> tuple[str, str | None]:
+    """The dbt command and selection a run's payload asks for, checked, whoever started it (a
+    URL trigger's body is the payload): a model's run (`model` its name) runs, tests or builds
+    the model, with `+` for upstream or downstream; a run of the whole project (`model` None)
+    is one of PROJECT_COMMANDS and selects only for a seed's load, by the seed's name."""
+    payload = payload if isinstance(payload, dict) else {}
+    allowed = tuple(PROJECT_COMMANDS) if model is None else MODEL_COMMANDS
+    command = payload.get("command") or allowed[0]
+    if command not in allowed:
+        what = "the whole project" if model is None else f"the model '{model}'"
+        raise Invalid(
+            "command", f"A run of {what} is one of: {', '.join(allowed)}; '{command}' is not."
+        )
+    select_ = payload.get("select")
+    if model is not None:
+        return command, selection(model, select_)
+    if select_ is None:
+        return command, None
+    if command != "seed":
+        raise Invalid("select", "Of the whole project only a seed's load selects: its name.")
+    return command, check_name("select", select_, "A seed name")

@@ -10,7 +10,6 @@ every other call is one transaction.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -30,8 +29,6 @@ from etlfabric.models import (
 from etlfabric.services import audit, dbt_requests, dependencies, run_starts, tenancy
 from etlfabric.services import transformation_checks as checks
 from etlfabric.services.permissions import Principal, require
-
-SELECT = re.compile(r"^(\+?)([a-z_][a-z0-9_]*)(\+?)$")
 
 
 def public_view(model: Transformation) -> dict:
@@ -207,16 +204,6 @@ async def delete(*, session: AsyncSession, principal: Principal, transformation_
     await dependencies.soft_delete_target(session, principal, TargetType.transformation, model, old)
 
 
-def selection(name: str, select_: str | None) -> str:
-    """The dbt selection of a run: the model, `+model`, `model+` or `+model+`."""
-    if not select_:
-        return name
-    found = SELECT.match(select_.strip())
-    if found is None or found.group(2) != name:
-        raise Invalid("select", f"Choose {name}, +{name}, {name}+ or +{name}+.")
-    return found.group(0)
-
-
 async def run(
     *,
     session: AsyncSession,
@@ -231,7 +218,7 @@ async def run(
     model = await load(session, transformation_id)
     if not model.enabled:
         raise Conflict(f"Transformation '{model.name}' is disabled; enable it before running it.")
-    payload = {"command": command, "select": selection(model.name, select)}
+    payload = {"command": command, "select": checks.selection(model.name, select)}
     return await run_starts.start_run(
         session=session,
         principal=principal,

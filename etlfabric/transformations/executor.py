@@ -2,10 +2,11 @@
 tasks.runs.EXECUTORS) writes the organisation's dbt project from its rows, works out the dbt
 command from the run's payload, and returns a Work that runs the child under runners.process.
 
-A run's target is a transformation (`dbt run --select <name>` unless the payload says another
-command or selection), or target id 0: the whole project (build, seed <name>, snapshot,
-freshness, docs; `dbt build` when the payload names no command). The spec reaches the child
-on stdin through a FIFO; the credentials through its environment, for profiles.yml's env_var().
+A run's target is a transformation (`dbt run --select <name>` unless the payload asks to test or
+build it, or for its upstream/downstream), or target id 0: the whole project (build, seed
+<name>, snapshot, freshness, docs; `dbt build` when the payload names no command). The spec
+reaches the child on stdin through a FIFO; the credentials through its environment, for
+profiles.yml's env_var().
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 
 from etlfabric.config import get_settings
 from etlfabric.errors import Conflict, NotFound
-from etlfabric.models import Organization, Run, Transformation
+from etlfabric.models import DbtSeed, Organization, Run, Transformation
 from etlfabric.models.targets import PROJECT_TARGET
 from etlfabric.pipelines.executor import feeding
 from etlfabric.runners.process import Command, Limits, OnOutput, Outcome, ShouldCancel, run_process
 from etlfabric.runners.script import remove_tree
 from etlfabric.services import run_logs, tenancy
+from etlfabric.services import transformation_checks as checks
 from etlfabric.transformations import environment, rows
 from etlfabric.transformations.results import ResultReader
 
@@ -34,19 +36,19 @@ MEMORY_MB = 2048
 LIMITS = Limits(memory_mb=MEMORY_MB, file_size_mb=None, processes=256)
 TIMEOUT_SECONDS = 3600
 FIFO = "spec.fifo"
-COMMANDS = ("run", "test", "build", "seed", "snapshot", "freshness", "docs")
 
 
 def command_of(session: Session, org_id: int, run: Run) -> tuple[str, str | None]:
-    """(dbt command, selection) of the run; a transformation's own run selects it by name."""
-    payload = run.payload if isinstance(run.payload, dict) else {}
-    project = run.target_id == PROJECT_TARGET
-    # A schedule, flow or URL trigger sends no command: a model runs, the project builds.
-    command = payload.get("command") or ("build" if project else "run")
-    if command not in COMMANDS:
-        raise Conflict(f"dbt command '{command}' is not one ETL Fabric runs.")
-    if project:
-        return command, payload.get("select")
+    """(dbt command, selection) of the run, checked whoever started it (a URL trigger's body is
+    the payload): a model's run selects the model, the whole project's only a seed it has."""
+    if run.target_id == PROJECT_TARGET:
+        command, selection = checks.dbt_request(run.payload, None)
+        if (
+            selection
+            and session.scalar(select(DbtSeed.id).where(DbtSeed.name == selection)) is None
+        ):
+            raise NotFound(f"There is no seed named '{selection}'.")
+        return command, selection
     model = session.scalar(
         select(Transformation).where(
             Transformation.id == run.target_id, Transformation.deleted_at.is_(None)
@@ -62,8 +64,7 @@ def command_of(session: Session, org_id: int, run: Run) -> tuple[str, str | None
             f"The transformation '{model.name}' writes to schema '{model.schema_name}', which is "
             "no longer one of this organisation's data schemas; choose another schema."
         )
-    selection = payload.get("select") or model.name
-    return command, selection
+    return checks.dbt_request(run.payload, model.name)
 
 
 def prepare_transformation(session: Session, org_id: int, run: Run):

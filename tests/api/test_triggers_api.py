@@ -8,8 +8,11 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from etlfabric.config import reset_settings
+from etlfabric.db import tenant_session
+from etlfabric.models import Run
 from etlfabric.redis_client import get_redis
 from tests.api.conftest import bearer, join, signup
 from tests.factories import audit_rows
@@ -296,3 +299,43 @@ async def test_a_hook_on_a_transformation_runs_its_model_and_one_on_the_project_
     run = load(org, built.json()["run_id"])
     assert (run.target_id, run.target_name) == (0, "dbt project (build all)")
     assert run.details["dbt"]["command"] == "build" and "stg_hooked" in nodes(run)
+
+
+async def run_count(org_id: int) -> int:
+    async with tenant_session(org_id) as session:
+        return await session.scalar(select(func.count()).select_from(Run))
+
+
+async def test_a_hook_body_may_widen_or_test_its_model_but_not_run_anything_else(
+    client, owner, celery_worker
+):
+    """The body is the run's payload: for dbt it may ask what the REST API offers for the
+    target (upstream/downstream, test or build of the model; a seed's load of the project),
+    nothing else: no other model, no selector methods, no docs through a model's token."""
+    headers, org = owner["headers"], owner["org"]["id"]
+    body = {"name": "stg_limited", "sql": "select 1 as id", "schema_name": "staging"}
+    made = await client.post("/api/v1/transformations", json=body, headers=headers)
+    assert made.status_code == 201, made.text
+    model = (await make_token(client, headers, f"transformation:{made.json()['id']}"))["secret"]
+    project = (await make_token(client, headers, "transformation:0"))["secret"]
+    refused = [
+        (model, {"command": "docs"}, "command"),
+        (model, {"command": "seed"}, "command"),
+        (model, {"select": "other_model"}, "select"),
+        (model, {"select": "path:models"}, "select"),
+        (model, {"select": "stg_limited --full-refresh"}, "select"),
+        (project, {"command": "run"}, "command"),
+        (project, {"command": "build", "select": "stg_limited"}, "select"),
+        (project, {"command": "seed", "select": "--full-refresh"}, "select"),
+    ]
+    for secret, payload, field in refused:
+        answer = await client.post(f"/api/v1/hooks/{secret}", json=payload)
+        assert answer.status_code == 422, (payload, answer.text)
+        assert answer.json()["field"] == field, (payload, answer.text)
+    assert await run_count(org) == 0
+    wider = await client.post(
+        f"/api/v1/hooks/{model}?wait=60", json={"select": "+stg_limited", "day": "x"}, timeout=70
+    )
+    assert wider.status_code == 200 and wider.json()["status"] == "succeeded", wider.text
+    run = load(org, wider.json()["run_id"])
+    assert (run.details["dbt"]["command"], run.details["dbt"]["select"]) == ("run", "+stg_limited")
