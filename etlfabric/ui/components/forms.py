@@ -113,7 +113,7 @@ def shown_once(what: str, *parts: rx.Component) -> rx.Component:
 
 
 def form_dialog(
-    trigger: rx.Component,
+    trigger: rx.Component | None,
     title: rx.Var | str,
     description: rx.Var | str,
     body: rx.Component,
@@ -122,9 +122,10 @@ def form_dialog(
     **open_state,
 ) -> rx.Component:
     """A dialog opened by `trigger` holding a form (or what replaces it once submitted);
-    `open_state` is `open=` / `on_open_change=` when the state closes it after a success."""
+    `open_state` is `open=` / `on_open_change=` when the state closes it after a success.
+    Without a trigger only the state opens it (a button elsewhere on the page)."""
     return rx.dialog.root(
-        rx.dialog.trigger(trigger),
+        *([] if trigger is None else [rx.dialog.trigger(trigger)]),
         rx.dialog.content(
             rx.dialog.title(title),
             rx.dialog.description(description, margin_bottom="1rem"),

@@ -6,7 +6,13 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.confirm import row_delete_button
-from etlfabric.ui.components.forms import cancel_button, dialog_buttons, form_error, select_field
+from etlfabric.ui.components.forms import (
+    cancel_button,
+    dialog_buttons,
+    form_dialog,
+    form_error,
+    select_field,
+)
 from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.state.auth import AuthState
@@ -145,15 +151,12 @@ def seed_dialog() -> rx.Component:
         ),
         spacing="3",
     )
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(S.editing_id, "Replace seed", "New seed")),
-            rx.dialog.description(
-                "dbt seed loads the CSV into a table of the schema.", margin_bottom="1rem"
-            ),
-            form,
-            max_width="32rem",
-        ),
+    return form_dialog(
+        None,
+        rx.cond(S.editing_id, "Replace seed", "New seed"),
+        "dbt seed loads the CSV into a table of the schema.",
+        form,
+        width="32rem",
         open=S.dialog_open,
         on_open_change=S.set_dialog_open,
     )

@@ -12,7 +12,9 @@ from etlfabric.ui.components.forms import (
     cancel_button,
     dialog_buttons,
     error_line,
+    form_dialog,
     form_error,
+    icon_button,
     select_field,
 )
 from etlfabric.ui.components.layout import data_table, form_field, header_row
@@ -149,19 +151,12 @@ def snapshot_dialog() -> rx.Component:
         reset_on_submit=False,
         aria_label="New snapshot",
     )
-    return rx.dialog.root(
-        rx.dialog.trigger(
-            rx.button(rx.icon("plus", size=16, aria_hidden="true"), "New snapshot", variant="soft")
-        ),
-        rx.dialog.content(
-            rx.dialog.title("New snapshot"),
-            rx.dialog.description(
-                "dbt snapshot records how the query's rows change over time.",
-                margin_bottom="1rem",
-            ),
-            form,
-            max_width="36rem",
-        ),
+    return form_dialog(
+        icon_button("plus", "New snapshot", variant="soft"),
+        "New snapshot",
+        "dbt snapshot records how the query's rows change over time.",
+        form,
+        width="36rem",
         open=S.dialog_open,
         on_open_change=S.set_dialog_open,
     )

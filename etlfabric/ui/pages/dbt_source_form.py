@@ -12,7 +12,9 @@ from etlfabric.ui.components.forms import (
     cancel_button,
     dialog_buttons,
     error_line,
+    form_dialog,
     form_error,
+    icon_button,
     select_field,
 )
 from etlfabric.ui.components.layout import form_field
@@ -119,17 +121,12 @@ def source_form() -> rx.Component:
 
 
 def source_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.trigger(rx.button(rx.icon("plus", size=16, aria_hidden="true"), "Add source")),
-        rx.dialog.content(
-            rx.dialog.title(rx.cond(F.editing, "Edit the source", "Declare a source")),
-            rx.dialog.description(
-                "A table your models read with source(); freshness is optional.",
-                margin_bottom="1rem",
-            ),
-            source_form(),
-            max_width="32rem",
-        ),
+    return form_dialog(
+        icon_button("plus", "Add source"),
+        rx.cond(F.editing, "Edit the source", "Declare a source"),
+        "A table your models read with source(); freshness is optional.",
+        source_form(),
+        width="32rem",
         open=F.open,
         on_open_change=F.set_open,
     )
