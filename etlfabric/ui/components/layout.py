@@ -135,10 +135,13 @@ def missing_callout(message, *, back: str, href: str, id: str) -> rx.Component:
     )
 
 
-def header_row(*names: str, actions: bool = False) -> rx.Component:
+def header_row(*names: str, actions: bool | rx.Var = False) -> rx.Component:
     """A table's header row of plain column names; `actions` adds a last column for the row
-    buttons, named for screen readers only."""
+    buttons, named for screen readers only (a Var: only while it holds, e.g. a role may write)."""
     cells = [rx.table.column_header_cell(name) for name in names]
-    if actions:
-        cells.append(rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN)))
+    actions_cell = rx.table.column_header_cell(rx.el.span("Actions", style=VISUALLY_HIDDEN))
+    if isinstance(actions, rx.Var):
+        cells.append(rx.cond(actions, actions_cell))
+    elif actions:
+        cells.append(actions_cell)
     return rx.table.row(*cells)

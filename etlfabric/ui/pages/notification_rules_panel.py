@@ -14,7 +14,7 @@ from etlfabric.ui.components.forms import (
     icon_button,
     select_field,
 )
-from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.pages.notification_channel_form import can_write
 from etlfabric.ui.state.notification_forms import EVENT_LABELS, WEEKDAYS
@@ -143,10 +143,7 @@ def rules_section() -> rx.Component:
             State.rules,
             data_table(
                 "Rules",
-                rx.table.row(
-                    *(rx.table.column_header_cell(text) for text in headers),
-                    rx.cond(can_write(), rx.table.column_header_cell("Actions")),
-                ),
+                header_row(*headers, actions=can_write()),
                 rx.table.body(rx.foreach(State.rules, rule_row)),
             ),
             muted("No rules yet: nothing is sent.", id="rules-empty"),

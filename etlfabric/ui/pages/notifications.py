@@ -6,7 +6,7 @@ import reflex as rx
 
 from etlfabric.ui.components.confirm import confirm_button
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import data_table, pager
+from etlfabric.ui.components.layout import data_table, header_row, pager
 from etlfabric.ui.components.runs import muted, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.notification_channel_form import can_write, channel_dialog
@@ -81,10 +81,7 @@ def channels_section() -> rx.Component:
             State.channels,
             data_table(
                 "Channels",
-                rx.table.row(
-                    *(rx.table.column_header_cell(text) for text in headers),
-                    rx.cond(can_write(), rx.table.column_header_cell("Actions")),
-                ),
+                header_row(*headers, actions=can_write()),
                 rx.table.body(rx.foreach(State.channels, channel_row)),
             ),
             muted("No channels yet: add e-mail, Slack or a webhook.", id="channels-empty"),
@@ -128,7 +125,7 @@ def history_section() -> rx.Component:
             rx.vstack(
                 data_table(
                     "Deliveries",
-                    rx.table.row(*(rx.table.column_header_cell(text) for text in headers)),
+                    header_row(*headers),
                     rx.table.body(rx.foreach(State.history, delivery_row)),
                     id="deliveries",
                 ),
