@@ -4,13 +4,15 @@ first) with its type, direction and creation time, and deleting one (confirmed o
 from __future__ import annotations
 
 import reflex as rx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import Connection
 from etlfabric.services import connection_specs as specs
 from etlfabric.services import connections
-from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, when
+from etlfabric.services.permissions import Principal
+from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, read_in_tenant, when
 from etlfabric.ui.state.connection_fields import EXERCISED
 
 DIRECTION_LABELS = {
@@ -38,6 +40,12 @@ def connection_row(conn: Connection) -> dict[str, str]:
     }
 
 
+async def connection_rows(session: AsyncSession, principal: Principal) -> list[dict[str, str]]:
+    await connections.ensure_warehouse(session, principal.org_id)
+    found = await connections.list_connections(session=session, principal=principal)
+    return [connection_row(conn) for conn in found]
+
+
 class ConnectionsState(rx.State):
     rows: list[dict[str, str]] = []
     loaded: bool = False
@@ -49,18 +57,10 @@ class ConnectionsState(rx.State):
         return f"{count} connection{'s' * (count != 1)}"
 
     async def _fetch(self):
-        principal = await acting_principal(self)
-        if principal is None:
+        rows = await read_in_tenant(self, connection_rows, empty=[])
+        if rows is None:
             return SESSION_OVER
-        try:
-            async with tenant_session(principal.org_id) as session:
-                await connections.ensure_warehouse(session, principal.org_id)
-                found = await connections.list_connections(session=session, principal=principal)
-            self.error = ""
-        except DomainError as exc:
-            self.error, found = exc.message, []
-        self.rows = [connection_row(conn) for conn in found]
-        self.loaded = True
+        self.rows, self.loaded = rows, True
         return None
 
     @rx.event

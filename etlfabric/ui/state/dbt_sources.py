@@ -10,7 +10,7 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.services import dbt_project, source_freshness, transformations
-from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
+from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, read_in_tenant
 from etlfabric.ui.state.source_format import source_row
 
 
@@ -38,27 +38,19 @@ class DbtSourcesState(rx.State):
         count = len(self.rows)
         return f"{count} source table{'s' * (count != 1)}"
 
+    async def _read(self, session, principal) -> tuple[list[dict], list[dict]]:
+        sources = await dbt_project.list_rows(session=session, principal=principal, kind="source")
+        fresh = await source_freshness.source_freshness(session=session, principal=principal)
+        suggested = await dbt_project.suggested_sources(session=session, principal=principal)
+        self.schemas = await transformations.data_schemas(session, principal.org_id)
+        rows = [source_row(source, fresh[source.id]) for source in sources]
+        return rows, [suggestion_row(s) for s in suggested]
+
     async def _fetch(self):
-        principal = await acting_principal(self)
-        if principal is None:
+        found = await read_in_tenant(self, self._read, empty=([], []))
+        if found is None:
             return SESSION_OVER
-        try:
-            async with tenant_session(principal.org_id) as session:
-                sources = await dbt_project.list_rows(
-                    session=session, principal=principal, kind="source"
-                )
-                fresh = await source_freshness.source_freshness(
-                    session=session, principal=principal
-                )
-                suggested = await dbt_project.suggested_sources(
-                    session=session, principal=principal
-                )
-                self.schemas = await transformations.data_schemas(session, principal.org_id)
-            self.error = ""
-        except DomainError as exc:
-            self.error, sources, suggested = exc.message, [], []
-        self.rows = [source_row(source, fresh[source.id]) for source in sources]
-        self.suggestions = [suggestion_row(s) for s in suggested]
+        self.rows, self.suggestions = found
         self.loaded = True
         return None
 

@@ -9,7 +9,7 @@ from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.models import Run, Transformation
 from etlfabric.services import transformation_runs, transformations
-from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, field_errors
+from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, field_errors, read_in_tenant
 from etlfabric.ui.state.run_format import status_label, when
 from etlfabric.ui.state.transformation_format import MATERIALIZATION_LABELS
 
@@ -54,22 +54,17 @@ class TransformationsState(rx.State):
         count = len(self.rows)
         return f"{count} transformation{'s' * (count != 1)}"
 
+    async def _read(self, session, principal) -> list[dict[str, str]]:
+        models = await transformations.list_transformations(session=session, principal=principal)
+        latest = await transformation_runs.latest_runs(session=session, principal=principal)
+        self.schemas = await transformations.data_schemas(session, principal.org_id)
+        return [transformation_row(model, latest.get(model.id, {})) for model in models]
+
     async def _fetch(self):
-        principal = await acting_principal(self)
-        if principal is None:
+        rows = await read_in_tenant(self, self._read, empty=[])
+        if rows is None:
             return SESSION_OVER
-        try:
-            async with tenant_session(principal.org_id) as session:
-                models = await transformations.list_transformations(
-                    session=session, principal=principal
-                )
-                latest = await transformation_runs.latest_runs(session=session, principal=principal)
-                self.schemas = await transformations.data_schemas(session, principal.org_id)
-            self.error = ""
-        except DomainError as exc:
-            self.error, models, latest = exc.message, [], {}
-        self.rows = [transformation_row(model, latest.get(model.id, {})) for model in models]
-        self.loaded = True
+        self.rows, self.loaded = rows, True
         return None
 
     @rx.event
