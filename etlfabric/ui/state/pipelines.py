@@ -9,7 +9,7 @@ from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.services import connections, pipelines
 from etlfabric.services.pipelines import PipelineRow
-from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
+from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, read_in_tenant
 from etlfabric.ui.state.pipeline_form import MODE_LABELS
 from etlfabric.ui.state.run_format import status_label, when
 
@@ -52,22 +52,19 @@ class PipelinesState(rx.State):
         found = " found" if self.search else ""
         return f"{count} pipeline{'s' * (count != 1)}{found}"
 
-    async def _fetch(self):
-        principal = await acting_principal(self)
-        if principal is None:
-            return SESSION_OVER
-        try:
-            async with tenant_session(principal.org_id) as session:
-                items = await pipelines.list_pipelines(
-                    session=session, principal=principal, search=self.search
-                )
-                known = await connections.list_connections(session=session, principal=principal)
-            self.error = ""
-        except DomainError as exc:
-            self.error, items, known = exc.message, [], []
+    async def _read(self, session, principal) -> list[dict[str, str]]:
+        items = await pipelines.list_pipelines(
+            session=session, principal=principal, search=self.search
+        )
+        known = await connections.list_connections(session=session, principal=principal)
         names = {conn.id: conn.name for conn in known}
-        self.rows = [pipeline_row(item, names) for item in items]
-        self.loaded = True
+        return [pipeline_row(item, names) for item in items]
+
+    async def _fetch(self):
+        rows = await read_in_tenant(self, self._read, empty=[])
+        if rows is None:
+            return SESSION_OVER
+        self.rows, self.loaded = rows, True
         return None
 
     @rx.event

@@ -8,7 +8,7 @@ import reflex as rx
 from etlfabric.db import tenant_session
 from etlfabric.errors import DomainError
 from etlfabric.services import schedule_queries, schedules
-from etlfabric.ui.state.acting import SESSION_OVER, acting_principal
+from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, read_in_tenant
 from etlfabric.ui.state.run_format import TARGET_LABELS, status_label, target_href, when
 
 SORTS = (("next_run", "Next run"), ("created", "Created"), ("name", "Name"))
@@ -57,19 +57,17 @@ class SchedulesState(rx.State):
     def all_checked(self) -> bool:
         return bool(self.rows) and len(self.checked) == len(self.rows)
 
+    async def _read(self, session, principal) -> list[dict[str, str]]:
+        items = await schedule_queries.list_schedules(
+            session=session, principal=principal, sort=self.sort, descending=self.descending
+        )
+        return [schedule_row(item) for item in items]
+
     async def _fetch(self):
-        principal = await acting_principal(self)
-        if principal is None:
+        rows = await read_in_tenant(self, self._read, empty=[])
+        if rows is None:
             return SESSION_OVER
-        try:
-            async with tenant_session(principal.org_id) as session:
-                items = await schedule_queries.list_schedules(
-                    session=session, principal=principal, sort=self.sort, descending=self.descending
-                )
-            self.error = ""
-        except DomainError as exc:
-            self.error, items = exc.message, []
-        self.rows = [schedule_row(item) for item in items]
+        self.rows = rows
         ids = {row["id"] for row in self.rows}
         self.checked = [i for i in self.checked if i in ids]
         self.loaded = True
