@@ -90,6 +90,7 @@ def runs_list() -> rx.Component:
         role="status",
         aria_live="polite",
         width="100%",
+        on_unmount=R.reset_runs,  # leaving the page ends the follow loops (the runs go on)
     )
 
 

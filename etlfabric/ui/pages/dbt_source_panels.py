@@ -77,6 +77,7 @@ def check_bar() -> rx.Component:
         rx.cond(C.problem, rx.callout(C.problem, icon="triangle_alert", color_scheme="red")),
         spacing="2",
         width="100%",
+        on_unmount=C.stop_following,
     )
 
 

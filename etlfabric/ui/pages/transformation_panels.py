@@ -209,4 +209,5 @@ def side_panel() -> rx.Component:
         min_width="0",
         role="region",
         aria_label="Compile, preview and test",
+        on_unmount=A.stop_following,
     )

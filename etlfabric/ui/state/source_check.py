@@ -70,6 +70,11 @@ class SourceCheckState(rx.State):
             self.run_id, self.run_status, self.run_error = str(run.id), run.status.value, ""
         await self._follow(principal, run.id, watch)
 
+    @rx.event
+    def stop_following(self):
+        """on_unmount of the check bar: a check followed by it stops being re-read."""
+        self._watch += 1
+
     async def _follow(self, principal, run_id: int, watch: int) -> None:
         """Follow the run until it ends, then read the sources' statuses again."""
         try:

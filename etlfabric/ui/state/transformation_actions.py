@@ -51,6 +51,11 @@ class TransformationActionsState(rx.State):
         self.test_rows = []
 
     @rx.event
+    def stop_following(self):
+        """on_unmount of the panel: a run followed by it stops being re-read (it goes on)."""
+        self.run_id = ""
+
+    @rx.event
     def set_tab(self, tab: str):
         self.tab = tab
 
