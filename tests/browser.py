@@ -72,8 +72,12 @@ def chromium_page(
     viewport: tuple[int, int] = (1280, 800),
     timeout_ms: int = DEFAULT_TIMEOUT_MS,
 ) -> Iterator:
-    """A fresh browser, context and page; relative `page.goto("/x")` resolves against base_url."""
-    from playwright.sync_api import sync_playwright
+    """A fresh browser, context and page; relative `page.goto("/x")` resolves against base_url.
+    Assertions wait as long as actions do (Playwright's own default is 5 s, too short for a
+    server round trip on a loaded 2-core machine); a test may still pass its own timeout."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=timeout_ms)
 
     if not chromium_available():
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
