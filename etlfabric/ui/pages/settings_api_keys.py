@@ -15,7 +15,7 @@ from etlfabric.ui.components.forms import (
     icon_button,
     shown_once,
 )
-from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.api_keys import ApiKeysState
 from etlfabric.ui.state.auth import AuthState
@@ -167,10 +167,7 @@ def keys_table() -> rx.Component:
     headers = ["Name", "Prefix", "Scopes", "Expires", "Last used", "Created", "Status"]
     return data_table(
         "API keys",
-        rx.table.row(
-            *(rx.table.column_header_cell(text) for text in headers),
-            rx.cond(can_manage(), rx.table.column_header_cell("Actions")),
-        ),
+        header_row(*headers, actions=can_manage()),
         rx.table.body(rx.foreach(ApiKeysState.rows, key_row)),
     )
 

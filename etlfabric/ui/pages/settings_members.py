@@ -16,7 +16,7 @@ from etlfabric.ui.components.forms import (
     role_options,
     select_field,
 )
-from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.invitations import InvitationsState
 from etlfabric.ui.state.members import MembersState
@@ -73,10 +73,7 @@ def members_table() -> rx.Component:
     headers = ["Name", "E-mail", "Role", "Joined"]
     return data_table(
         "Members",
-        rx.table.row(
-            *(rx.table.column_header_cell(text) for text in headers),
-            rx.cond(can("members.remove"), rx.table.column_header_cell("Actions")),
-        ),
+        header_row(*headers, actions=can("members.remove")),
         rx.table.body(rx.foreach(MembersState.rows, member_row)),
     )
 
@@ -192,10 +189,7 @@ def pending_invitations() -> rx.Component:
     headers = ["E-mail", "Role", "Expires"]
     table = data_table(
         "Pending invitations",
-        rx.table.row(
-            *(rx.table.column_header_cell(text) for text in headers),
-            rx.cond(can("members.invite"), rx.table.column_header_cell("Actions")),
-        ),
+        header_row(*headers, actions=can("members.invite")),
         rx.table.body(rx.foreach(InvitationsState.pending, pending_row)),
     )
     return rx.vstack(

@@ -15,7 +15,7 @@ from etlfabric.ui.components.forms import (
     icon_button,
     shown_once,
 )
-from etlfabric.ui.components.layout import data_table, form_field
+from etlfabric.ui.components.layout import data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.trigger_tokens import TriggerTokensState as T
@@ -145,10 +145,7 @@ def tokens_table() -> rx.Component:
     headers = ["Name", "Prefix", "Created", "Last used", "Allowed IPs", "Rate", "Status"]
     return data_table(
         "URL triggers",
-        rx.table.row(
-            *(rx.table.column_header_cell(text) for text in headers),
-            rx.cond(can_manage(), rx.table.column_header_cell("Actions")),
-        ),
+        header_row(*headers, actions=can_manage()),
         rx.table.body(rx.foreach(T.rows, token_row)),
         size="1",
     )
