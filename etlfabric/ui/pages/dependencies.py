@@ -12,7 +12,7 @@ import reflex as rx
 from etlfabric.ui.components.confirm import confirm_button
 from etlfabric.ui.components.dependency_graph import dependency_graph
 from etlfabric.ui.components.forms import SELECT_STYLE, error_line
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -169,11 +169,7 @@ def edge_row(row: rx.Var) -> rx.Component:
 def edge_table() -> rx.Component:
     return data_table(
         "Edges",
-        rx.table.row(
-            rx.table.column_header_cell("Upstream"),
-            rx.table.column_header_cell("Downstream"),
-            rx.cond(can("resources.write"), rx.table.column_header_cell("Actions")),
-        ),
+        header_row("Upstream", "Downstream", actions=can("resources.write")),
         rx.table.body(rx.foreach(D.edge_rows, edge_row)),
         id="edges-table",
     )

@@ -15,7 +15,7 @@ from etlfabric.ui.components.forms import (
     icon_button,
     select_field,
 )
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field
+from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.pages.script_changes import change_dialogs, folder_actions, row_actions
@@ -233,10 +233,7 @@ def scripts_table() -> rx.Component:
     headers = ("Name", "Type", "Folder", "Last run status", "Last run (UTC)", "Enabled")
     return data_table(
         "Scripts",
-        rx.table.row(
-            *(rx.table.column_header_cell(text) for text in headers),
-            rx.cond(can_write(), rx.table.column_header_cell("Actions")),
-        ),
+        header_row(*headers, actions=can_write()),
         rx.table.body(rx.foreach(ScriptsState.rows, script_row)),
         id="scripts-table",
     )
