@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted, text_link
 
 CHART_HEIGHT = 220
@@ -96,7 +96,7 @@ def anomalies_table(anomalies: rx.Var) -> rx.Component:
         anomalies,
         data_table(
             "Unusually slow runs",
-            rx.table.row(*[rx.table.column_header_cell(h) for h in headers]),
+            header_row(*headers),
             rx.table.body(
                 rx.foreach(
                     anomalies,

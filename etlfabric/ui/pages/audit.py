@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.layout import data_table, pager
+from etlfabric.ui.components.layout import data_table, header_row, pager
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.audit import AuditState
 from etlfabric.ui.state.auth import AuthState
@@ -129,7 +129,7 @@ def entries_table() -> rx.Component:
     headers = ("Time (UTC)", "Actor", "Action", "Resource", "Changes", "IP address")
     return data_table(
         "Audit log entries",
-        rx.table.row(*(rx.table.column_header_cell(text) for text in headers)),
+        header_row(*headers),
         rx.table.body(rx.foreach(AuditState.entries, entry)),
         size="1",
         id="audit-entries",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.dependency_graph import dependency_graph
-from etlfabric.ui.components.layout import data_table, missing_callout
+from etlfabric.ui.components.layout import data_table, header_row, missing_callout
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -74,7 +74,7 @@ def runs_table() -> rx.Component:
     headers = ("Run", "Target", "Status", "Trigger", "Attempt", "Queued (UTC)", "Duration", "Note")
     return data_table(
         "Runs of this flow",
-        rx.table.row(*(rx.table.column_header_cell(h) for h in headers)),
+        header_row(*headers),
         rx.table.body(rx.foreach(F.runs, run_row)),
         id="flow-runs",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.dashboard import COUNT_TILES
@@ -113,7 +113,7 @@ def recent_card() -> rx.Component:
     headers = ("Run", "Status", "Target", "Trigger", "Queued (UTC)", "Duration")
     table = data_table(
         "Recent runs",
-        rx.table.row(*(rx.table.column_header_cell(h) for h in headers)),
+        header_row(*headers),
         rx.table.body(rx.foreach(D.recent, recent_row)),
         size="1",
         id="dashboard-recent",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -58,7 +58,7 @@ def platform_card() -> rx.Component:
 def queues_table() -> rx.Component:
     return data_table(
         "Queues",
-        rx.table.row(rx.table.column_header_cell("Queue"), rx.table.column_header_cell("Waiting")),
+        header_row("Queue", "Waiting"),
         rx.table.body(
             rx.foreach(
                 H.queues,
@@ -92,7 +92,7 @@ def workers_table() -> rx.Component:
         H.workers,
         data_table(
             "Workers",
-            rx.table.row(*[rx.table.column_header_cell(h) for h in headers]),
+            header_row(*headers),
             rx.table.body(rx.foreach(H.workers, worker_row)),
         ),
         muted("No worker has reported in: start one with `etlfabric worker`.", id="no-workers"),
