@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import LABEL_STYLE, SELECT_STYLE, dialog_buttons, form_error
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import data_table, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.pages.script_editor_panels import can_write, card
 from etlfabric.ui.state.script_editor import ScriptEditorState as S
@@ -158,13 +158,7 @@ def restore_dialog() -> rx.Component:
 def history_card() -> rx.Component:
     versions = data_table(
         "Versions",
-        rx.table.row(
-            *(
-                rx.table.column_header_cell(t)
-                for t in ("Version", "Message", "Author", "Saved (UTC)")
-            ),
-            rx.table.column_header_cell("Actions"),
-        ),
+        header_row("Version", "Message", "Author", "Saved (UTC)", actions=True),
         rx.table.body(rx.foreach(H.versions, version_row)),
         size="1",
         id="versions",
