@@ -131,7 +131,7 @@ def test_reload_keeps_you_signed_in_and_sign_out_closes_the_app(base_url, owner)
         page.goto("/")
         expect(page).to_have_url(SIGN_IN_URL)
         page.goto("/audit")
-        expect(page).to_have_url(SIGN_IN_URL)
+        expect(page).to_have_url(re.compile(r"/sign-in\?next=/audit$"))
 
 
 def test_org_switcher_moves_between_organisations(base_url, owner, second_org):

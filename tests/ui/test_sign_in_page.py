@@ -86,3 +86,22 @@ def test_sign_in_with_the_keyboard_then_sign_out(base_url, user):
         expect(page).to_have_url(SIGN_IN_URL)
         page.goto("/")  # signed out: the home page is closed again
         expect(page).to_have_url(SIGN_IN_URL)
+
+
+def test_a_page_opened_signed_out_opens_after_signing_in_and_next_stays_in_the_app(base_url, user):
+    with chromium_page(base_url, name="sign-in-next") as page:
+        page.goto("/runs?status=failed")
+        expect(page).to_have_url(re.compile(r"/sign-in\?next=/runs%3Fstatus%3Dfailed$"))
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Runs", level=1)).to_be_visible()
+        expect(page).to_have_url(re.compile(r"/runs/?\?status=failed$"))
+
+    with chromium_page(base_url, name="sign-in-next-elsewhere") as page:
+        page.goto("/sign-in?next=//evil.example/steal")
+        page.get_by_label("E-mail").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        expect(page).to_have_url(HOME_URL)

@@ -10,7 +10,6 @@ from etlfabric.errors import DomainError
 from etlfabric.services import auth
 from etlfabric.ui.components.layout import centered_card, labelled_input
 from etlfabric.ui.state.auth import (
-    HOME_ROUTE,
     SIGN_IN_ROUTE,
     SIGN_UP_ROUTE,
     AuthState,
@@ -51,7 +50,7 @@ class SignInState(rx.State):
             self.error, self.submitting = UNAVAILABLE, False
             return
         self.submitting = False
-        yield rx.redirect(HOME_ROUTE, replace=True)
+        yield rx.redirect(session.next_route(), replace=True)
 
 
 def error_area() -> rx.Component:

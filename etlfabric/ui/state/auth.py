@@ -11,6 +11,7 @@ which check the role and organisation themselves.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 import reflex as rx
 
@@ -26,6 +27,26 @@ logger = logging.getLogger(__name__)
 SIGN_IN_ROUTE = "/sign-in"
 SIGN_UP_ROUTE = "/sign-up"
 HOME_ROUTE = "/"
+
+
+def sign_in_for(path: str, query: str = "") -> str:
+    """The sign-in address that brings the user back to `path` (and its query) afterwards."""
+    target = (path.rstrip("/") or "/") + (f"?{query}" if query else "")
+    if safe_next(target) == HOME_ROUTE:
+        return SIGN_IN_ROUTE
+    return f"{SIGN_IN_ROUTE}?next={quote(target, safe='/')}"
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a path of this app only (never another site, such as
+    `//evil.example` or `/\\evil.example`), never back to the sign-in pages; else the dashboard."""
+    value = (value or "").strip()
+    elsewhere = value.startswith("//") or "\\" in value or any(ord(ch) < 32 for ch in value)
+    if not value.startswith("/") or elsewhere:
+        return HOME_ROUTE
+    if value.split("?")[0].rstrip("/") in (SIGN_IN_ROUTE, SIGN_UP_ROUTE):
+        return HOME_ROUTE
+    return value
 
 
 def client_ip(router) -> str | None:
@@ -113,14 +134,19 @@ class AuthState(rx.State):
             principal = await self.principal()
         except Unauthenticated:
             self._forget()
-            return rx.redirect(SIGN_IN_ROUTE, replace=True)
+            url = self.router.url
+            return rx.redirect(sign_in_for(url.path, url.query), replace=True)
         await self._load(principal)
 
     @rx.event
     def leave_sign_in_page(self):
         """on_load of /sign-in and /sign-up: someone already signed in goes straight to the app."""
         if self._access_token:
-            return rx.redirect(HOME_ROUTE, replace=True)
+            return rx.redirect(self.next_route(), replace=True)
+
+    def next_route(self) -> str:
+        """Where the sign-in (or sign-up) page sends the user: its `next`, checked."""
+        return safe_next(self.router.url.query_parameters.get("next"))
 
     @rx.event
     async def switch_org(self, org_id: str):
