@@ -50,6 +50,7 @@ BATCH_LINES = 500
 MAX_LINES = 1_000_000  # per run; later lines are dropped with one note, so a log stays readable
 MASK = "****"
 MIN_MASKED_CHARS = 3  # shorter values ("1", "on") would blank out ordinary output
+ERROR_LINE_CHARS = 300  # of the last stderr line, added to "exit code N"
 PAGE_LINES = 1000
 MAX_PAGE_LINES = 5000
 RECHECK_SECONDS = 5.0
@@ -108,6 +109,7 @@ class LogWriter:
         self._flushing = threading.Lock()  # one flush at a time, so batches stay in seq order
         self._stop, self._wake = threading.Event(), threading.Event()
         self._last_flush = 0.0
+        self.last_error_line = ""  # the last non-blank stderr line, masked (says why it failed)
         self._thread = threading.Thread(target=self._flush_loop, daemon=True, name="run-log")
 
     @property
@@ -126,6 +128,8 @@ class LogWriter:
             if self._seq > self._max_lines:
                 stream, text = "system", f"Output truncated: more than {self._max_lines} lines."
             clean = self._mask(text.replace("\x00", "\ufffd"))  # PostgreSQL text has no NUL
+            if stream == "stderr" and clean.strip():
+                self.last_error_line = clean.strip()[:ERROR_LINE_CHARS]
             self._buffer.append(
                 {"seq": self._seq, "ts": datetime.now(UTC), "stream": stream[:8], "text": clean}
             )

@@ -227,6 +227,13 @@ def perform(org_id: int, run_id: int, work: Work, writer: LogWriter) -> Outcome:
         watch.stop()
 
 
+def why(outcome: Outcome, last_error_line: str) -> str | None:
+    """The run's error; a bare "exit code N" gets the last line the child wrote to stderr
+    (a Python traceback's last line names the exception), so the runs list says why."""
+    bare = outcome.error and outcome.error.startswith("exit code ") and ":" not in outcome.error
+    return f"{outcome.error}: {last_error_line}" if bare and last_error_line else outcome.error
+
+
 def record(org_id: int, run_id: int, work: Work, outcome: Outcome, writer: LogWriter) -> None:
     """The last log lines and the final status in one transaction, so every line is stored
     before the status says the run ended; retried briefly, since otherwise the reaper fails a
@@ -242,7 +249,7 @@ def record(org_id: int, run_id: int, work: Work, outcome: Outcome, writer: LogWr
                     run_id=run_id,
                     status=outcome.status,
                     exit_code=outcome.exit_code,
-                    error=outcome.error,
+                    error=why(outcome, writer.last_error_line),
                     duration_ms=outcome.duration_ms,
                     peak_memory_mb=outcome.peak_memory_mb,
                     cpu_time_ms=outcome.cpu_time_ms,

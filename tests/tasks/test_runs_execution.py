@@ -78,6 +78,18 @@ async def test_a_failing_script_is_retried_until_its_attempts_run_out(owner):
     assert second.error == "exit code 3. Gave up after 2 attempts."
 
 
+async def test_a_failed_run_says_why_with_its_last_error_line_secrets_masked(owner):
+    content = (
+        "import os, sys\nprint('working')\nprint('token', os.environ['API_TOKEN'], file=sys.stderr)"
+        "\nraise ValueError('boom ' + os.environ['API_TOKEN'])\n"
+    )
+    script = await make_script(owner.org_id, content=content, env_vars={"API_TOKEN": "s3cr3t-v4l"})
+    run = await start(owner, script)
+    ended = wait_status(owner.org_id, run.id, ENDED, timeout=60)
+    assert (ended.status, ended.exit_code) == (RunStatus.failed, 1)
+    assert ended.error == "exit code 1: ValueError: boom ****"
+
+
 async def test_cancelling_a_running_script_takes_effect_within_two_seconds(owner):
     script = await make_script(
         owner.org_id,
