@@ -254,7 +254,7 @@ class _Supervisor:
         elif self.reason is None and self.cgroup and self.cgroup.refused_forks():
             self.reason = "processes"  # the kernel said no to a fork: the bomb died of it
         if left:
-            self.on_output("system", f"Stopped {left} process(es) the script left running")
+            self.on_output("system", f"Stopped {left} process(es) the run left running")
 
     def _kill_all(self) -> None:
         if self.watcher:

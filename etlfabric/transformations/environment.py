@@ -44,5 +44,7 @@ def child_environment(home: Path, secrets: dict[str, str]) -> dict[str, str]:
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
         "DBT_PARTIAL_PARSE": "true",
+        # the child ends with os._exit: multiprocessing's tracker would call that a leak
+        "PYTHONWARNINGS": "ignore:resource_tracker:UserWarning",
         **secrets,
     }

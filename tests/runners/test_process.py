@@ -172,7 +172,7 @@ def test_processes_left_running_are_stopped_when_the_script_ends():
     code = f"(exec -a {marker}-1 sleep 300) & (exec -a {marker}-2 sleep 301) &\necho started"
     outcome, recorder, _ = run(code, shell=True)
     assert outcome.status == "succeeded"
-    assert "Stopped 2 process(es) the script left running" in recorder.lines("system")
+    assert "Stopped 2 process(es) the run left running" in recorder.lines("system")
     assert not survivors(marker)
     assert set(psutil.Process().children()) == children_before
 

@@ -23,7 +23,7 @@ from etlfabric.services import dbt_project, runs, transformations
 from etlfabric.transformations import interactive, rows, warm
 from etlfabric.transformations.executor import MEMORY_MB
 from tests.factories import call, make_owned_org
-from tests.run_factories import load, make_script, start, wait_status
+from tests.run_factories import load, log_texts, make_script, start, wait_status
 from tests.transformation_factories import model, nodes, source, workload_sql
 
 
@@ -140,6 +140,8 @@ async def test_four_organisations_run_dbt_at_once_in_worker_processes(celery_wor
         assert set(nodes(run)) == {"base_n", "total_n"}
         expected = (number + 1) * (number + 2) // 2
         assert workload_sql(org, f"select s from t{org}_marts.total_n") == [(expected,)]
+        log = "\n".join(log_texts(org, run_id))
+        assert "resource_tracker" not in log and "left running" not in log, log
 
 
 async def test_a_model_with_column_tests_previews_before_it_is_built(owner):
