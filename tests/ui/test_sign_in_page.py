@@ -79,6 +79,14 @@ def test_sign_in_with_the_keyboard_then_sign_out(base_url, user):
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
         expect(page.get_by_text(f"Welcome, {user.name}.", exact=False)).to_be_visible()
         expect(page).to_have_url(HOME_URL)
+        steps = (
+            page.get_by_role("list")
+            .filter(has_text="Getting started")
+            .or_(page.locator("ul").filter(has_text="Connect a source"))
+        )
+        for step, href in (("Connect a source", "/connections"), ("Load it with", "/pipelines")):
+            link = steps.first.get_by_role("link").filter(has_text=step)
+            expect(link).to_have_attribute("href", href)
         screenshot(page, "home-signed-in")
 
         page.get_by_role("button", name="Account menu").click()

@@ -76,11 +76,31 @@ def getting_started() -> rx.Component:
         rx.el.ul(
             rx.cond(
                 can("resources.write"),
-                next_step(
-                    "file-code",
-                    "Write a script",
-                    "Scripts: create one by name, add its requirements and run it.",
-                    href="/scripts",
+                rx.fragment(
+                    next_step(
+                        "plug",
+                        "Connect a source",
+                        "Connections: a database, an API or files to load data from.",
+                        href="/connections",
+                    ),
+                    next_step(
+                        "database-zap",
+                        "Load it with a pipeline",
+                        "Pipelines: copy tables from a connection into your warehouse.",
+                        href="/pipelines",
+                    ),
+                    next_step(
+                        "git-merge",
+                        "Transform it with dbt",
+                        "Transformations: SQL models on the loaded tables, tested and previewed.",
+                        href="/transformations",
+                    ),
+                    next_step(
+                        "file-code",
+                        "Write a script",
+                        "Scripts: create one by name, add its requirements and run it.",
+                        href="/scripts",
+                    ),
                 ),
             ),
             rx.cond(

@@ -226,12 +226,15 @@ def page() -> rx.Component:
     empty = rx.cond(
         RunsState.filtered,
         "No runs match these filters.",
-        "No runs yet: run a script to see it here.",
+        "No runs yet: run a script, pipeline or transformation to see it here.",
     )
     return app_page(
         "Runs",
         rx.hstack(
-            muted("Every run of every script, newest first. Times are UTC."),
+            muted(
+                "Every run of every script, pipeline and transformation, newest first. "
+                "Times are UTC."
+            ),
             rx.spacer(),
             export_buttons(),
             align="center",

@@ -203,7 +203,8 @@ def page() -> rx.Component:
                 rx.cond(
                     S.loaded,
                     rx.text(
-                        "No schedules yet. Add one to run a script by itself.",
+                        "No schedules yet. Add one to run a script, pipeline or transformation "
+                        "by itself.",
                         id="schedules-empty",
                     ),
                 ),
