@@ -18,6 +18,7 @@ from etlfabric.ui.pages import (
     home,
     invite,
     lineage,
+    not_found,
     notifications,
     pipeline_detail,
     pipeline_editor,
@@ -63,6 +64,7 @@ PAGES = (
     lineage,
     notifications,
     system_health,
+    not_found,
 )
 
 configure_logging("web")

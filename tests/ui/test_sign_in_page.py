@@ -113,3 +113,15 @@ def test_a_page_opened_signed_out_opens_after_signing_in_and_next_stays_in_the_a
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
         expect(page).to_have_url(HOME_URL)
+
+
+def test_an_unknown_address_says_so_and_offers_the_way_back(base_url):
+    with urllib.request.urlopen(f"{base_url}/favicon.ico", timeout=10) as answer:
+        assert answer.status == 200 and answer.read(4) == b"\x00\x00\x01\x00"  # an icon
+    with chromium_page(base_url, name="not-found") as page:
+        page.goto("/no/such/page")
+        expect(page.get_by_role("heading", name="Page not found", level=1)).to_be_visible()
+        expect(page).to_have_title("Page not found · ETL Fabric")
+        screenshot(page, "not-found")
+        page.get_by_role("link", name="Go to the dashboard").click()
+        expect(page).to_have_url(SIGN_IN_URL)  # not signed in: the dashboard asks to sign in
