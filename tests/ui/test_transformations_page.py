@@ -2,7 +2,7 @@
 SQL, compile it, preview its rows, run it and its tests (a real Celery worker runs dbt), see the
 per-test results, find it on the lineage page with its column docs and (after generating the
 docs) its column types, the URL-trigger panel of the editor, and the list's last run and last
-test."""
+test. A viewer sees the editor read-only and may still compile."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser import chromium_available, chromium_page, screenshot
-from tests.transformation_factories import source, workload_sql
+from tests.factories import make_member
+from tests.transformation_factories import model, source, workload_sql
 from tests.ui.accounts import org_with_editor, sign_in
 from tests.ui.test_scripts_page import outside_requests
 
@@ -201,4 +202,51 @@ def test_write_compile_preview_run_and_test_a_model_then_see_its_lineage(
         expect(row).to_contain_text("Failed")  # its last test
         expect(row).to_contain_text("View")
         assert outside == [], f"requests left the app: {outside}"
+        assert errors == [], f"console errors: {errors}"
+
+
+@pytest.fixture
+async def viewer_and_model(team):
+    """A viewer of the team's organisation and a model with a column doc and a column test."""
+    viewer, _ = await make_member(team["org"], "viewer")
+    stg = model(
+        team["org"].id,
+        "stg_items",
+        MODEL_SQL,
+        columns=[{"name": "id", "description": "The item's number"}],
+        tests=[{"column": "id", "test": "not_null"}],
+    )
+    return viewer, stg
+
+
+def test_a_viewer_sees_the_model_read_only_and_may_compile_it(
+    base_url, team, viewer_and_model, celery_worker
+):
+    viewer, stg = viewer_and_model
+    with chromium_page(base_url, name="transformation-viewer", viewport=(1440, 900)) as page:
+        errors = console_errors(page)
+        sign_in(page, viewer.email)
+        page.goto(f"/transformations/{stg.id}")
+        expect(page.get_by_role("heading", name="stg_items", level=1)).to_be_visible()
+        expect(page.locator("#sql-editor .cm-content")).to_have_attribute(
+            "contenteditable", "false"
+        )
+        materialization = page.get_by_label("Materialization")
+        expect(materialization).to_be_disabled()
+        expect(materialization).to_have_css("cursor", "not-allowed")  # looks disabled too
+        for label in ("Unique key", "Description", "Column name", "Column description"):
+            expect(page.get_by_label(label, exact=True)).to_be_disabled()
+        expect(page.get_by_label("Column name")).to_have_value("id")
+        tests = page.locator("#tests-card")
+        expect(tests.get_by_label("Tested column")).to_be_disabled()
+        expect(tests.get_by_label("Test", exact=True)).to_be_disabled()
+        for name in ("Save", "Delete", "Add column", "Add test", "Run", "Test"):
+            expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
+        expect(page.get_by_role("button", name=re.compile("^Remove"))).to_have_count(0)
+
+        page.get_by_role("button", name="Compile").click()
+        expect(page.locator("#compiled-sql")).to_contain_text(
+            f'"t{team["org"].id}_raw"."items"', timeout=120_000
+        )
+        screenshot(page, "transformation-viewer")
         assert errors == [], f"console errors: {errors}"

@@ -1,5 +1,6 @@
 """The editor's column docs and column tests: one row each, added and removed in place; a refusal
-of the service shows on its row."""
+of the service shows on its row. Roles that may not write see the rows disabled, without the add
+and remove buttons."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ import reflex as rx
 from etlfabric.ui.components.forms import SELECT_STYLE, error_line
 from etlfabric.ui.components.layout import VISUALLY_HIDDEN
 from etlfabric.ui.components.runs import muted
+from etlfabric.ui.pages.transformation_panels import can
 from etlfabric.ui.state.transformation_editor import TransformationEditorState as S
 from etlfabric.ui.state.transformation_format import TEST_LABELS
+
+
+def can_write() -> rx.Var:
+    return can("resources.write")
 
 
 def cell_input(kind: str, row: rx.Var, field: str, label: str, placeholder: str):
@@ -24,13 +30,14 @@ def cell_input(kind: str, row: rx.Var, field: str, label: str, placeholder: str)
             auto_complete="off",
             size="2",
             on_blur=lambda value: S.set_cell(kind, row["key"], field, value),
+            disabled=~can_write(),
         ),
         width="100%",
     )
 
 
 def remove(kind: str, row: rx.Var, what: rx.Var) -> rx.Component:
-    return rx.icon_button(
+    button = rx.icon_button(
         rx.icon("x", size=14, aria_hidden="true"),
         type="button",
         variant="ghost",
@@ -39,6 +46,7 @@ def remove(kind: str, row: rx.Var, what: rx.Var) -> rx.Component:
         aria_label="Remove " + what,
         on_click=S.remove_row(kind, row["key"]),
     )
+    return rx.cond(can_write(), button)
 
 
 def column_row(row: rx.Var) -> rx.Component:
@@ -65,6 +73,7 @@ def test_row(row: rx.Var) -> rx.Component:
             id=select_id,
             value=row["test"],
             on_change=lambda value: S.set_cell("tests", row["key"], "test", value),
+            disabled=~can_write(),
             style=SELECT_STYLE,
         ),
     )
@@ -91,13 +100,16 @@ def card(title: str, hint: str, rows, render, add, add_label: str, id: str) -> r
             rx.heading(title, as_="h2", size="3"),
             muted(hint, size="1"),
             rx.foreach(rows, render),
-            rx.button(
-                rx.icon("plus", size=14, aria_hidden="true"),
-                add_label,
-                type="button",
-                variant="soft",
-                size="1",
-                on_click=add,
+            rx.cond(
+                can_write(),
+                rx.button(
+                    rx.icon("plus", size=14, aria_hidden="true"),
+                    add_label,
+                    type="button",
+                    variant="soft",
+                    size="1",
+                    on_click=add,
+                ),
             ),
             spacing="2",
             width="100%",

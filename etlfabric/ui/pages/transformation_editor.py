@@ -1,7 +1,8 @@
 """/transformations/[transformation_id]: the dbt model editor — SQL with highlighting, the
 materialization, unique key and description, column docs and tests — beside a panel with the
 compiled SQL, preview rows and run/test results (transformation_panels.py), and the model's URL
-triggers below. Roles that may not write see it read-only."""
+triggers below. Roles that may not write see it read-only: every field disabled, no add, remove
+or save buttons; they may still compile and preview."""
 
 from __future__ import annotations
 
@@ -72,6 +73,7 @@ def settings_section() -> rx.Component:
             options=[rx.el.option(v, value=k) for k, v in MATERIALIZATION_LABELS.items()],
             value=S.materialization,
             on_change=lambda value: S.set_field("materialization", value),
+            disabled=~can("resources.write"),
         ),
         field_input("Unique key", "unique_key", S.unique_key, "Incremental only: id or a,b"),
         field_input("Description", "description", S.description, "What the model holds"),
@@ -93,6 +95,7 @@ def field_input(label: str, name: str, value: rx.Var, placeholder: str) -> rx.Co
             aria_describedby=error_id,
             auto_complete="off",
             on_blur=lambda text: S.set_field(name, text),
+            disabled=~can("resources.write"),
             width="100%",
         ),
         error_line(S.errors.get(name, ""), id=error_id),

@@ -56,7 +56,7 @@ def run_selection() -> rx.Component:
 
 
 def buttons() -> rx.Component:
-    write = rx.hstack(
+    inspect = rx.hstack(
         action("Compile", "code", A.compile, "compile", variant="soft"),
         action("Preview", "table", A.preview, "preview", variant="soft"),
         spacing="2",
@@ -69,7 +69,7 @@ def buttons() -> rx.Component:
         align="center",
     )
     return rx.flex(
-        rx.cond(can("resources.write"), write),
+        rx.cond(can("resources.read"), inspect),  # as the services: a viewer may compile
         rx.cond(can("runs.start"), runs),
         wrap="wrap",
         gap="0.75rem",
