@@ -17,6 +17,14 @@ SELECT_STYLE = {
     "color": rx.color("gray", 12),
     "font_size": "var(--font-size-2)",
     "&:focus-visible": FOCUS_RING,
+    # as a disabled text input looks: greyed, so a read-only form reads as one
+    "&:disabled": {
+        "background_color": rx.color("gray", 3),
+        "color": rx.color("gray", 11),
+        "border_color": rx.color("gray", 6),
+        "cursor": "not-allowed",
+        "opacity": "1",
+    },
 }
 LABEL_STYLE = {"fontWeight": "500", "fontSize": "var(--font-size-2)"}
 
