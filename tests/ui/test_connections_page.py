@@ -118,9 +118,14 @@ def test_files_are_uploaded_tested_and_a_connection_edited_then_deleted(base_url
         page.get_by_label("Host").fill("127.0.0.1")
         page.get_by_label("Database").fill("shop")
         page.get_by_label("User name").fill("etl")
+        password_hint = page.locator("#credentials-password-hint")
+        expect(password_hint).to_have_text("Stored encrypted; never shown again.")  # none yet
         page.get_by_label("Password").fill("first-secret")
         page.get_by_role("button", name="Save connection").click()
         expect(page.get_by_role("heading", name="Connection: Shop")).to_be_visible()
+        expect(password_hint).to_have_text(
+            "Stored encrypted; never shown again. Leave blank to keep the stored one."
+        )
         page.get_by_label("Port").fill("3307")
         page.get_by_role("button", name="Save connection").click()
         expect(page.get_by_text("The connection was saved.")).to_be_visible()

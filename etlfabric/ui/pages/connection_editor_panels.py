@@ -18,19 +18,22 @@ from etlfabric.ui.state.connection_editor import ConnectionEditorState as S
 from etlfabric.ui.state.connections import type_label
 
 STORED = "•••••••• stored — leave blank to keep"
+KEEP_STORED = "Leave blank to keep the stored one."
 
 
 def can_write() -> rx.Var:
     return AuthState.allowed_actions.contains("resources.write")
 
 
-def field_box(key: str, label: str, control: rx.Component, hint: str = "") -> rx.Component:
+def field_box(key: str, label: str, control: rx.Component, hint: rx.Var | str = "") -> rx.Component:
     """A label, its control, the help text and the control's error (announced)."""
     input_id = cf.input_id(key)
     return rx.vstack(
         rx.el.label(label, html_for=input_id, style=LABEL_STYLE),
         control,
-        muted(hint, size="1", id=f"{input_id}-hint") if hint else rx.fragment(),
+        muted(hint, size="1", id=f"{input_id}-hint")
+        if isinstance(hint, rx.Var) or hint
+        else rx.fragment(),
         error_line(S.errors.get(key, ""), id=f"{input_id}-error"),
         spacing="1",
         width="100%",
@@ -83,8 +86,15 @@ def control(field: cf.Field) -> rx.Component:
     )
 
 
+def hint(spec: cf.Field) -> rx.Var | str:
+    """The field's help; a secret's says it may stay blank only once a value is stored."""
+    if spec.kind != "secret":
+        return spec.help
+    return rx.cond(S.secrets_set.get(spec.key, False), f"{spec.help} {KEEP_STORED}", spec.help)
+
+
 def field(spec: cf.Field) -> rx.Component:
-    box = field_box(spec.key, spec.label, control(spec), spec.help)
+    box = field_box(spec.key, spec.label, control(spec), hint(spec))
     if spec.shown_when is None:
         return box
     other, values = spec.shown_when

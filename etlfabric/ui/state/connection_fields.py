@@ -61,7 +61,7 @@ def _server(port: int, database: str = "database", label: str = "Database") -> t
         Field(
             "credentials.password",
             "Password",
-            "Stored encrypted; never shown again. Leave blank to keep the stored one.",
+            "Stored encrypted; never shown again.",
             "secret",
         ),
     )
@@ -81,14 +81,14 @@ _HTTP = (
     Field(
         "credentials.password",
         "Password",
-        "For basic authentication; stored encrypted. Leave blank to keep the stored one.",
+        "For basic authentication; stored encrypted.",
         "secret",
         shown_when=(_AUTH, ("basic",)),
     ),
     Field(
         "credentials.token",
         "Bearer token",
-        "Sent as 'Authorization: Bearer …'; stored encrypted. Leave blank to keep it.",
+        "Sent as 'Authorization: Bearer …'; stored encrypted.",
         "secret",
         shown_when=(_AUTH, ("bearer",)),
     ),
@@ -102,7 +102,7 @@ _HTTP = (
     Field(
         "credentials.api_key",
         "API key",
-        "Stored encrypted; never shown again. Leave blank to keep the stored one.",
+        "Stored encrypted; never shown again.",
         "secret",
         shown_when=(_AUTH, ("api_key",)),
     ),
