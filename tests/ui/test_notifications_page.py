@@ -82,7 +82,12 @@ def test_configure_email_and_a_failure_rule_then_see_the_delivery(base_url, team
         nav.get_by_role("link", name="Notifications").click()
         expect(page.get_by_role("heading", name="Notifications", level=1)).to_be_visible()
         expect(page.locator("#history-empty")).to_have_text("Nothing has been sent yet.")
+        expect(page.get_by_role("button", name="Add rule")).to_be_disabled()
+        expect(page.locator("#rule-needs-channel")).to_have_text(
+            "Add a channel first: a rule sends through one."
+        )
         add_email_channel(page, mail.port)
+        expect(page.locator("#rule-needs-channel")).to_have_count(0)
         channels = page.get_by_role("table", name="Channels")
         expect(channels).to_contain_text(f"ops@example.com via 127.0.0.1:{mail.port}")
         expect(channels).to_contain_text("password: ••••••")

@@ -21,6 +21,11 @@ from etlfabric.ui.state.notification_forms import EVENT_LABELS, WEEKDAYS
 from etlfabric.ui.state.notifications import NotificationsState as State
 
 
+def no_channel() -> rx.Var:
+    """A rule sends through a channel: none yet, none can be added."""
+    return State.channels.length() == 0
+
+
 def rule_dialog() -> rx.Component:
     errors = State.rule_errors
     form = rx.form(
@@ -88,7 +93,12 @@ def rule_dialog() -> rx.Component:
         aria_label="Add a rule",
     )
     return form_dialog(
-        icon_button("plus", "Add rule", disabled=State.channels.length() == 0),
+        icon_button(
+            "plus",
+            "Add rule",
+            disabled=no_channel(),
+            aria_describedby="rule-needs-channel",
+        ),
         "Add a notification rule",
         "What is sent, about which target.",
         form,
@@ -136,7 +146,21 @@ def rules_section() -> rx.Component:
         rx.hstack(
             rx.heading("Rules", as_="h2", size="4"),
             rx.spacer(),
-            rx.cond(can_write(), rule_dialog()),
+            rx.cond(
+                can_write(),
+                rx.hstack(
+                    rx.cond(
+                        no_channel(),
+                        muted(
+                            "Add a channel first: a rule sends through one.",
+                            id="rule-needs-channel",
+                        ),
+                    ),
+                    rule_dialog(),
+                    align="center",
+                    spacing="3",
+                ),
+            ),
             width="100%",
         ),
         rx.cond(
