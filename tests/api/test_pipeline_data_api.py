@@ -173,3 +173,40 @@ async def test_a_full_refresh_replaces_the_loaded_table(client, source_db):
     assert refreshed.payload == {"full_refresh": True} and refreshed.rows_loaded == 2
     preview = await client.get(f"{url}/tables/stock/preview", headers=headers)
     assert sorted(preview.json()["rows"]) == [[1, "bolt"], [3, "washer"]]
+
+
+async def test_a_pipeline_shows_only_its_own_tables_of_a_shared_dataset(client, orders, source_db):
+    """A second pipeline into the same dataset shows nothing before its first run, never the
+    first pipeline's `orders` (whose `secret` column only the first one hides), then only its own
+    table."""
+    owner, headers = orders["owner"], orders["headers"]
+    source_sql(
+        source_db,
+        "DROP TABLE IF EXISTS parcels",
+        "CREATE TABLE parcels (id int PRIMARY KEY, weight int)",
+        "INSERT INTO parcels VALUES (1, 5)",
+    )
+    second = await make_pipeline(
+        owner,
+        await postgres_source(owner.org_id, source_db),
+        await warehouse(owner.org_id),
+        config={"table": "parcels"},
+    )
+    url = f"/api/v1/pipelines/{second.id}"
+    assert (await client.get(f"{url}/tables", headers=headers)).json() == []
+    for path in (
+        "tables/orders/preview",
+        "tables/orders/export",
+        "tables/orders/export?format=xlsx",
+    ):
+        refused = await client.get(f"{url}/{path}", headers=headers)
+        assert refused.status_code == 404, (path, refused.text)
+        assert "s1" not in refused.text
+
+    await run_through_api(client, headers, owner.org_id, url)
+    tables = (await client.get(f"{url}/tables", headers=headers)).json()
+    assert [table["name"] for table in tables] == ["parcels"]
+    assert (await client.get(f"{url}/tables/orders/preview", headers=headers)).status_code == 404
+    first = (await client.get(f"{orders['url']}/tables", headers=orders["headers"])).json()
+    assert [table["name"] for table in first] == ["orders"]
+    assert "secret" not in str(first)
