@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from etlfabric.errors import NotFound
 from etlfabric.models import RunStatus
 from etlfabric.pipelines import cooldown, inspect
 from tests.pipeline_factories import make_connection, make_pipeline, warehouse
@@ -19,6 +20,7 @@ from tests.pipeline_runs import execute
 TOKEN = "tok-9d7c5b3a1e"
 ITEMS = [{"id": i, "name": f"item {i}"} for i in range(1, 6)]
 PRODUCTS = [{"ID": i, "Name": f"p{i}"} for i in range(1, 5)]
+CUSTOMERS = [{"id": 1, "tags": ["new", "vip"]}, {"id": 2, "tags": ["old"]}]
 
 
 class Api(BaseHTTPRequestHandler):
@@ -62,6 +64,8 @@ class Api(BaseHTTPRequestHandler):
                 return self.send(200, {"value": PRODUCTS[2:]})
             link = f"{base}/odata/Products?$skiptoken=2"
             return self.send(200, {"value": PRODUCTS[:2], "@odata.nextLink": link})
+        if url.path == "/api/customers":  # nested lists: dlt loads them into a child table
+            return self.send(200, {"items": CUSTOMERS, "next": None})
         if url.path == "/down/Things":
             return self.send(503, {"error": "down"}, {"Retry-After": "1"})
         return self.send(404)
@@ -135,3 +139,31 @@ async def test_odata_next_link_survives_a_503_and_a_429_then_a_dead_source_cools
     skipped, _ = execute(owner.org_id, dead)
     assert skipped.status is RunStatus.skipped and "cools down" in skipped.error
     cooldown.clear(owner.org_id, down.id)
+
+
+async def test_a_pipeline_lists_its_child_tables_and_no_other_pipelines(owner, api):
+    """The dataset also holds what this module's other pipelines loaded; a pipeline's tables are
+    its own, dlt's child table of a nested list included."""
+    source = await make_connection(
+        owner.org_id,
+        type="rest_api",
+        config={"base_url": api, "auth": "bearer", "pagination": {"type": "json_link"}},
+        credentials={"token": TOKEN},
+    )
+    fields = {
+        "mode": "rest",
+        "config": {"resources": [{"path": "/api/customers", "name": "customers"}]},
+    }
+    wh = await warehouse(owner.org_id)
+    pipeline = await make_pipeline(owner, source, wh, **fields)
+    run, texts = execute(owner.org_id, pipeline)
+    assert run.status is RunStatus.succeeded, (run.error, texts)
+    tables = inspect.list_tables(owner.org_id, pipeline)
+    assert [t["name"] for t in tables] == ["customers", "customers__tags"]
+    _, rows = inspect.preview_rows(owner.org_id, pipeline, "customers__tags")
+    assert sorted(row[0] for row in rows) == ["new", "old", "vip"]
+
+    never_run = await make_pipeline(owner, source, wh, **fields)
+    assert inspect.list_tables(owner.org_id, never_run) == []
+    with pytest.raises(NotFound):
+        inspect.preview_rows(owner.org_id, never_run, "customers")
