@@ -33,12 +33,13 @@ CONNECT_TIMEOUT = 10
 
 
 def pipeline_state(org_id: int, pipeline_id: int) -> dict:
-    """state.read_state with JSON-friendly values (a timestamp cursor as ISO text)."""
+    """state.read_state with JSON-friendly values (timestamps as ISO text)."""
     found = state.read_state(org_id, pipeline_id)
     found["cursors"] = {
         resource: {column: _plain(value) for column, value in values.items()}
         for resource, values in found["cursors"].items()
     }
+    found["last_load_at"] = _plain(found["last_load_at"])
     found["last_extracted_at"] = _plain(found["last_extracted_at"])
     return found
 

@@ -8,6 +8,7 @@ once that run succeeded. The service layer confirms and audits the action before
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from etlfabric.config import get_settings
@@ -44,10 +45,10 @@ def clear_reset(data_dir: Path | None, org_id: int, pipeline_id: int) -> None:
 
 
 def read_state(org_id: int, pipeline_id: int, *, data_dir=None) -> dict:
-    """{"cursors": {resource: {column: last_value}}, "last_load_id", "last_extracted_at",
-    "reset_pending"} from the pipeline's local dlt state (empty before its first run), values
-    as dlt holds them (datetime, Decimal...). The cursors are where the next run continues:
-    none while a reset is pending."""
+    """{"cursors": {resource: {column: last_value}}, "last_load_id", "last_load_at",
+    "last_extracted_at", "reset_pending"} from the pipeline's local dlt state (empty before its
+    first run), values as dlt holds them (datetime, Decimal...). The cursors are where the next
+    run continues: none while a reset is pending."""
     from dlt.common import json as dlt_json  # dlt writes its state as typed JSON (dates...)
 
     folder = _folder(data_dir, org_id, pipeline_id) / pipeline_name(org_id, pipeline_id)
@@ -67,9 +68,18 @@ def read_state(org_id: int, pipeline_id: int, *, data_dir=None) -> dict:
     return {
         "cursors": {} if pending else cursors,
         "last_load_id": loaded[-1] if loaded else None,
+        "last_load_at": load_time(loaded[-1]) if loaded else None,
         "last_extracted_at": (raw.get("_local") or {}).get("_last_extracted_at"),
         "reset_pending": pending,
     }
+
+
+def load_time(load_id: str) -> datetime | None:
+    """When a load started: dlt names each load after the Unix time it began."""
+    try:
+        return datetime.fromtimestamp(float(load_id), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _as_number(name: str) -> float:

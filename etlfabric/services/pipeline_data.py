@@ -26,8 +26,8 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")  # file and sheet names: header- 
 
 
 async def state(*, session: AsyncSession, principal: Principal, pipeline_id: int) -> dict:
-    """{"cursors": {resource: {column: value}}, "last_load_id", "last_extracted_at",
-    "reset_pending": None | "state" | "full_refresh"}."""
+    """{"cursors": {resource: {column: value}}, "last_load_id", "last_load_at",
+    "last_extracted_at", "reset_pending": None | "state" | "full_refresh"}."""
     require(principal, "resources.read")
     pipeline = await load(session, pipeline_id)
     return await asyncio.to_thread(inspect.pipeline_state, principal.org_id, pipeline.id)

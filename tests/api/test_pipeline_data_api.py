@@ -4,6 +4,7 @@ POST /runs and carried out on the test's thread, as a worker would."""
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -64,6 +65,8 @@ async def test_state_tables_preview_and_export(client, orders):
     assert state.status_code == 200, state.text
     assert state.json()["cursors"] == {"orders": {"id": 3}}
     assert state.json()["last_load_id"] == orders["run"].details["load_id"]
+    started = datetime.fromisoformat(state.json()["last_load_at"])  # the load id is its time
+    assert started.timestamp() == pytest.approx(float(orders["run"].details["load_id"]))
     assert state.json()["reset_pending"] is None and state.json()["last_extracted_at"]
 
     tables = await client.get(f"{url}/tables", headers=headers)

@@ -42,3 +42,16 @@ def test_cursors_and_last_extraction_are_read_with_their_types(tmp_path):
     shown = {column: inspect._plain(v) for column, v in found["cursors"]["orders"].items()}
     assert shown == {"updated_at": "2024-05-01T12:30:00+00:00"}
     assert inspect._plain(Decimal("9.50")) == "9.50"
+
+
+def test_the_last_load_is_told_by_its_time(tmp_path):
+    """dlt names a load after the Unix time it started; the state carries that time too."""
+    folder = pipeline_dir(tmp_path, 7, 4) / pipeline_name(7, 4) / "load" / "loaded"
+    for load_id in ("1795486097.1571515", "1795400000.5"):
+        (folder / load_id).mkdir(parents=True)
+
+    found = state.read_state(7, 4, data_dir=tmp_path)
+    assert found["last_load_id"] == "1795486097.1571515"
+    assert found["last_load_at"] == datetime(2026, 11, 24, 2, 8, 17, 157151, tzinfo=UTC)
+    assert state.read_state(7, 5, data_dir=tmp_path)["last_load_at"] is None
+    assert state.load_time("not-a-load") is None

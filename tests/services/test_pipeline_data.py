@@ -44,6 +44,7 @@ async def test_state_shows_the_cursor_and_a_reset_makes_the_next_run_start_over(
     assert empty == {
         "cursors": {},
         "last_load_id": None,
+        "last_load_at": None,
         "last_extracted_at": None,
         "reset_pending": None,
     }

@@ -80,6 +80,7 @@ class PipelineOut(BaseModel):
 class PipelineStateOut(BaseModel):
     cursors: dict[str, dict[str, Any]]  # resource -> {cursor column: last value}
     last_load_id: str | None
+    last_load_at: datetime | None  # when that load started
     last_extracted_at: datetime | None
     reset_pending: str | None  # "state" or "full_refresh" until the next run succeeds
 
