@@ -113,6 +113,12 @@ def make_pipeline(page: Page) -> None:
     expect(page).to_have_url(PIPELINE_URL)
     expect(page.get_by_role("heading", name="Pipeline: Customers to raw")).to_be_visible()
     expect(page.locator("#no-runs")).to_be_visible()
+    # Before the first run: what it reads and the cursor it will keep, and nothing loaded.
+    expect(page.locator("#pipeline-reads")).to_have_text("customers")
+    expect(page.locator("#pipeline-cursor")).to_have_text("id (from 0)")
+    expect(page.locator("#cursor-pending")).to_contain_text("Incremental cursor id (from 0)")
+    expect(page.locator("#no-cursors")).to_have_count(0)
+    expect(page.locator("#no-tables")).to_be_visible()
 
 
 def test_connect_postgres_load_a_table_watch_the_run_and_preview_it(
@@ -142,6 +148,10 @@ def test_connect_postgres_load_a_table_watch_the_run_and_preview_it(
         expect(runs.first).to_contain_text("Succeeded")
         expect(runs.first).to_contain_text("3")
         expect(page.locator("#state-cursors")).to_contain_text("customers")
+        expect(page.locator("#last-load")).to_have_text(
+            re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$")
+        )
+        expect(page.locator("#last-load-id")).to_have_text(re.compile(r"^Load id \d+\.\d+$"))
         expect(page.locator("#loaded-tables")).to_contain_text("customers")
         expect(page.locator("#loaded-tables")).to_contain_text(re.compile("integer|bigint"))
         preview = page.locator("#preview")

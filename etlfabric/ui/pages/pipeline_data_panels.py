@@ -80,6 +80,32 @@ def cursor_row(row: rx.Var) -> rx.Component:
     )
 
 
+def last_load() -> rx.Component:
+    """When the last load started, its dlt load id beside it (the run page's notes name it)."""
+    return rx.cond(
+        S.last_load,
+        rx.vstack(
+            rx.text(S.last_load, id="last-load"),
+            muted("Load id " + S.last_load_id, size="1", id="last-load-id"),
+            spacing="0",
+        ),
+        muted("—"),
+    )
+
+
+def no_cursor_yet() -> rx.Component:
+    """Before the first run (or after a reset) a configured cursor has no value yet."""
+    return rx.cond(
+        S.facts["cursor"],
+        muted(
+            "Incremental cursor " + S.facts["cursor"] + " is configured: it gets its first value "
+            "on the next run, and later runs continue from it.",
+            id="cursor-pending",
+        ),
+        muted("No incremental cursor: every run reads the whole source.", id="no-cursors"),
+    )
+
+
 def state_card() -> rx.Component:
     cursors = data_table(
         "Incremental cursors",
@@ -102,15 +128,11 @@ def state_card() -> rx.Component:
                 width="100%",
             ),
             rx.data_list.root(
-                fact("Last load", or_dash(S.last_load)),
+                fact("Last load", last_load()),
                 fact("Last extracted", or_dash(S.last_extracted)),
                 size="2",
             ),
-            rx.cond(
-                S.cursors,
-                cursors,
-                muted("No incremental cursors: every run reads the whole source.", id="no-cursors"),
-            ),
+            rx.cond(S.cursors, cursors, no_cursor_yet()),
             spacing="3",
             width="100%",
         ),

@@ -108,11 +108,20 @@ def facts_card() -> rx.Component:
                 fact("Destination", text_link(facts["destination"], facts["destination_href"])),
                 fact("Dataset", rx.code(facts["dataset"], id="pipeline-dataset")),
                 fact("Mode", facts["mode"]),
+                fact(facts["reads_label"], rx.text(facts["reads"], id="pipeline-reads")),
                 fact("Enabled", rx.cond(facts["enabled"], "Yes", "No — runs are refused")),
                 size="2",
             ),
             rx.data_list.root(
                 fact("Write disposition", facts["write_disposition"]),
+                fact(
+                    "Incremental cursor",
+                    rx.cond(
+                        facts["cursor"],
+                        rx.code(facts["cursor"], id="pipeline-cursor"),
+                        rx.text("— (every run reads the whole source)"),
+                    ),
+                ),
                 fact("Primary key", facts["primary_key"]),
                 fact("Schema contract", facts["contract"]),
                 fact("Sensitive columns", facts["sensitive"]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import datetime
 
 import reflex as rx
 
@@ -18,9 +19,10 @@ from etlfabric.services import connections, pipeline_data, pipelines, run_querie
 from etlfabric.services.run_queries import RunFilter
 from etlfabric.ui.state.acting import SESSION_OVER, acting_principal, delete_then_leave
 from etlfabric.ui.state.pipeline_editor import pipeline_id_of
+from etlfabric.ui.state.pipeline_facts import configured_cursor, reads
 from etlfabric.ui.state.pipeline_form import MODE_LABELS
 from etlfabric.ui.state.pipelines import rows_text
-from etlfabric.ui.state.run_format import run_row
+from etlfabric.ui.state.run_format import run_row, when
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ def facts_of(pipeline: Pipeline, names: dict[int, str]) -> dict[str, str]:
     view = pipelines.public_view(pipeline)
     mode = view["mode"] if view["mode"] != "advanced" else view["config"].get("base", "table")
     contract = ", ".join(f"{k}: {v}" for k, v in view["schema_contract"].items())
+    reads_label, reads_text = reads(pipeline)
     return {
         "name": view["name"],
         "source": names.get(view["source_connection_id"], "(deleted)"),
@@ -40,6 +43,9 @@ def facts_of(pipeline: Pipeline, names: dict[int, str]) -> dict[str, str]:
         "destination_href": f"/connections/{view['destination_connection_id']}",
         "dataset": view["dataset_name"],
         "mode": MODE_LABELS.get(mode, mode),
+        "reads_label": reads_label,
+        "reads": reads_text,
+        "cursor": configured_cursor(pipeline),
         "write_disposition": view["write_disposition"],
         "primary_key": ", ".join(view["primary_key"]) or "—",
         "contract": contract or "dlt's default (evolve)",
@@ -55,6 +61,16 @@ def shown(value) -> str:
     if value is None:
         return "null"
     return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+def moment(value) -> str:
+    """A moment of the state (ISO text) as the app shows times: `2025-03-01 14:05:09 UTC`."""
+    if not value:
+        return ""
+    try:
+        return when(datetime.fromisoformat(str(value))) + " UTC"
+    except ValueError:
+        return str(value)
 
 
 def cursor_rows(state: dict) -> list[dict[str, str]]:
@@ -88,6 +104,7 @@ class PipelineDetailState(rx.State):
     runs: list[dict[str, str]] = []
     cursors: list[dict[str, str]] = []
     last_load: str = ""
+    last_load_id: str = ""
     last_extracted: str = ""
     reset_pending: str = ""
     tables: list[str] = []
@@ -152,8 +169,9 @@ class PipelineDetailState(rx.State):
         except Exception as exc:  # the destination database: unreachable, refused...
             state, tables, self.data_error = {}, [], self._unreadable(exc)
         self.cursors = cursor_rows(state)
-        self.last_load = state.get("last_load_id") or ""
-        self.last_extracted = shown(state.get("last_extracted_at") or "")
+        self.last_load = moment(state.get("last_load_at"))
+        self.last_load_id = state.get("last_load_id") or ""
+        self.last_extracted = moment(state.get("last_extracted_at"))
         self.reset_pending = RESETS.get(state.get("reset_pending") or "", "")
         self.tables = [table["name"] for table in tables]
         self.columns = column_rows(tables)
