@@ -37,20 +37,28 @@ async def run_through_api(client, headers, org_id: int, url: str, **params):
     return run
 
 
+async def table_pipeline(owner, source_db: str, table: str, *statements: str, **fields):
+    """A pipeline of the source database's `table` (dropped, then made by `statements`) into the
+    Warehouse."""
+    source_sql(source_db, f"DROP TABLE IF EXISTS {table}", *statements)
+    return await make_pipeline(
+        owner,
+        await postgres_source(owner.org_id, source_db),
+        await warehouse(owner.org_id),
+        **({"config": {"table": table}} | fields),
+    )
+
+
 @pytest.fixture
 async def orders(client, source_db):
     """An owner and their incremental pipeline of `orders` (`secret` is sensitive), run once."""
     owner, headers = await signed_in()
-    source_sql(
+    pipeline = await table_pipeline(
+        owner,
         source_db,
-        "DROP TABLE IF EXISTS orders",
+        "orders",
         "CREATE TABLE orders (id int PRIMARY KEY, item text, secret text)",
         "INSERT INTO orders VALUES (1, 'pen', 's1'), (2, 'ink', 's2'), (3, 'pad', 's3')",
-    )
-    pipeline = await make_pipeline(
-        owner,
-        await postgres_source(owner.org_id, source_db),
-        await warehouse(owner.org_id),
         config={"table": "orders", "incremental": {"cursor_column": "id", "initial_value": 0}},
         sensitive_columns=["secret"],
     )
@@ -156,17 +164,12 @@ async def test_reset_is_confirmed_audited_refused_to_viewers_and_hidden_from_oth
 
 async def test_a_full_refresh_replaces_the_loaded_table(client, source_db):
     owner, headers = await signed_in()
-    source_sql(
+    pipeline = await table_pipeline(
+        owner,
         source_db,
-        "DROP TABLE IF EXISTS stock",
+        "stock",
         "CREATE TABLE stock (id int PRIMARY KEY, name text)",
         "INSERT INTO stock VALUES (1, 'bolt'), (2, 'nut'), (3, 'washer')",
-    )
-    pipeline = await make_pipeline(
-        owner,
-        await postgres_source(owner.org_id, source_db),
-        await warehouse(owner.org_id),
-        config={"table": "stock"},
     )
     url = f"/api/v1/pipelines/{pipeline.id}"
     await run_through_api(client, headers, owner.org_id, url)
@@ -183,17 +186,12 @@ async def test_a_pipeline_shows_only_its_own_tables_of_a_shared_dataset(client, 
     first pipeline's `orders` (whose `secret` column only the first one hides), then only its own
     table."""
     owner, headers = orders["owner"], orders["headers"]
-    source_sql(
+    second = await table_pipeline(
+        owner,
         source_db,
-        "DROP TABLE IF EXISTS parcels",
+        "parcels",
         "CREATE TABLE parcels (id int PRIMARY KEY, weight int)",
         "INSERT INTO parcels VALUES (1, 5)",
-    )
-    second = await make_pipeline(
-        owner,
-        await postgres_source(owner.org_id, source_db),
-        await warehouse(owner.org_id),
-        config={"table": "parcels"},
     )
     url = f"/api/v1/pipelines/{second.id}"
     assert (await client.get(f"{url}/tables", headers=headers)).json() == []

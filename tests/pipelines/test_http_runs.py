@@ -80,13 +80,18 @@ def api():
     server.shutdown()
 
 
-async def test_rest_json_link_pages_and_incremental_parameter(owner, api):
-    source = await make_connection(
-        owner.org_id,
+async def rest_source(org_id: int, api: str):
+    """The loopback API as a REST connection: bearer token, pages by the body's `next` link."""
+    return await make_connection(
+        org_id,
         type="rest_api",
         config={"base_url": api, "auth": "bearer", "pagination": {"type": "json_link"}},
         credentials={"token": TOKEN},
     )
+
+
+async def test_rest_json_link_pages_and_incremental_parameter(owner, api):
+    source = await rest_source(owner.org_id, api)
     resource = {
         "path": "/api/items",
         "name": "items",
@@ -144,12 +149,7 @@ async def test_odata_next_link_survives_a_503_and_a_429_then_a_dead_source_cools
 async def test_a_pipeline_lists_its_child_tables_and_no_other_pipelines(owner, api):
     """The dataset also holds what this module's other pipelines loaded; a pipeline's tables are
     its own, dlt's child table of a nested list included."""
-    source = await make_connection(
-        owner.org_id,
-        type="rest_api",
-        config={"base_url": api, "auth": "bearer", "pagination": {"type": "json_link"}},
-        credentials={"token": TOKEN},
-    )
+    source = await rest_source(owner.org_id, api)
     fields = {
         "mode": "rest",
         "config": {"resources": [{"path": "/api/customers", "name": "customers"}]},
