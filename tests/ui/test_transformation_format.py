@@ -153,12 +153,14 @@ def test_lineage_nodes_are_laid_out_upstream_first_with_their_typed_columns():
         "kind": "Model",
         "status": "",
         "status_label": "",
-        "detail": "t1_staging",
+        "detail": "staging",  # the data schema, as everywhere else in the app
     }
     assert details["model.p.stg"]["columns"] == [
         {"name": "id", "type": "integer", "description": "The key"}
     ]
     assert details["pipeline.4"]["kind"] == "Pipeline" and details["pipeline.4"]["schema"] == ""
+    assert details["source.p.shop.items"]["schema"] == "raw"
+    assert next(n for n in nodes if n["id"] == "pipeline.4")["data"]["detail"] == ""
 
 
 def test_the_catalog_note_says_which_docs_run_gave_the_types():

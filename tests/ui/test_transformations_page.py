@@ -180,6 +180,7 @@ def test_write_compile_preview_run_and_test_a_model_then_see_its_lineage(
         expect(model).to_be_visible(timeout=60_000)
         expect(page.locator("#lineage-summary")).to_have_text("2 nodes, 1 edge")
         expect(page.locator(".react-flow__node").filter(has_text="items")).to_have_count(2)
+        expect(model).to_contain_text("Model · staging")  # the data schema, not t<id>_staging
         model.click()
         panel = page.locator("#lineage-node")
         expect(panel).to_contain_text("The item's number")

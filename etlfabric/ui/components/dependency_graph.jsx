@@ -31,10 +31,10 @@ function TargetNode({ data, selected }) {
   const scale = COLOURS[data.status] || "slate";
   // A node with a `detail` (lineage: its schema) shows that instead of a last run.
   const detail = data.detail || data.status_label;
-  const spoken = data.detail ? data.detail : `last run ${data.status_label}`;
+  const spoken = data.detail || (data.status_label ? `last run ${data.status_label}` : "");
   return (
     <div
-      aria-label={`${data.label}: ${data.kind}, ${spoken}`}
+      aria-label={spoken ? `${data.label}: ${data.kind}, ${spoken}` : `${data.label}: ${data.kind}`}
       data-status={data.status || "never"}
       className="etf-graph-node"
       style={{
@@ -53,7 +53,7 @@ function TargetNode({ data, selected }) {
         {data.label}
       </div>
       <div style={{ color: `var(--${scale}-11)` }}>
-        {data.kind} · {detail}
+        {detail ? `${data.kind} · ${detail}` : data.kind}
       </div>
       <Handle type="source" position={Position.Right} aria-label={`Downstream of ${data.label}`} />
     </div>

@@ -5,6 +5,8 @@ docs. "Generate docs" runs `dbt docs generate` on a worker and redraws when it h
 
 from __future__ import annotations
 
+import re
+
 import reflex as rx
 
 from etlfabric.db import tenant_session
@@ -25,6 +27,9 @@ KIND_LABELS = {
 }
 
 
+PHYSICAL_PREFIX = re.compile(r"^t\d+_")  # t12_staging is the organisation's data schema staging
+
+
 def node_details(node: dict) -> dict:
     """What the panel beside the graph shows for one node."""
     kind = str(node.get("type") or "")
@@ -32,7 +37,7 @@ def node_details(node: dict) -> dict:
         "id": str(node["id"]),
         "name": str(node.get("name") or ""),
         "kind": KIND_LABELS.get(kind, kind.capitalize()),
-        "schema": str(node.get("schema") or ""),
+        "schema": PHYSICAL_PREFIX.sub("", str(node.get("schema") or "")),
         "description": str(node.get("description") or ""),
         "columns": [
             {
@@ -73,7 +78,7 @@ def lineage_graph(graph: dict) -> tuple[list[dict], list[dict], dict[str, dict]]
                 "kind": info["kind"],
                 "status": "",
                 "status_label": "",
-                "detail": info["schema"] or "—",
+                "detail": info["schema"],
             },
         }
         for node_id, info in details.items()
