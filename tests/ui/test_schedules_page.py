@@ -75,7 +75,9 @@ def test_a_bad_cron_field_is_named_and_nothing_is_saved(base_url, team):
             re.compile("The hour field has 24; use 0 to 23")
         )
         expect(page.get_by_label("Cron expression")).to_have_value("30 24 * * *")
-        expect(page.locator("#preview-empty")).to_be_visible()
+        expect(page.locator("#preview-empty")).to_contain_text(
+            "No fire times until the timing is fixed: The hour field has 24"
+        )
         page.get_by_role("button", name="Save schedule").click()
         expect(page.locator("#cron-error")).to_contain_text("The hour field has 24")
         expect(page.get_by_label("Cron expression")).to_be_focused()

@@ -55,9 +55,13 @@ def preview_card() -> rx.Component:
                 table,
                 muted(
                     rx.cond(
-                        S.values["kind"] == "startup",
-                        "Startup schedules fire when the platform starts, not at set times.",
-                        "No fire times: fix the timing, or it never fires (end date passed?).",
+                        S.timing_problem,
+                        "No fire times until the timing is fixed: " + S.timing_problem,
+                        rx.cond(
+                            S.values["kind"] == "startup",
+                            "Startup schedules fire when the platform starts, not at set times.",
+                            "No fire times: it never fires again (has the end date passed?).",
+                        ),
                     ),
                     id="preview-empty",
                 ),

@@ -75,6 +75,7 @@ class ScheduleEditorState(rx.State):
     description: str = ""
     form_cron: str = ""  # the expression a daily / weekly / monthly form stands for
     preview: list[dict[str, str]] = []
+    timing_problem: str = ""  # why there is no preview: the timing as typed is refused
     preview_count: int = 5
     viewer_zone: str = ""
     saving: bool = False
@@ -120,9 +121,10 @@ class ScheduleEditorState(rx.State):
                 )
         except DomainError as exc:
             self.errors = self.errors | sf.error_map(exc.field, exc.message)
-            self.preview, self.description = [], ""
+            self.preview, self.description, self.timing_problem = [], "", exc.message
             return
         self.preview = sf.preview_rows(times, fields["timezone"], self.viewer_zone)
+        self.timing_problem = ""
 
     async def _preview(self):
         principal = await acting_principal(self)
