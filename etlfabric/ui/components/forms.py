@@ -16,6 +16,7 @@ SELECT_STYLE = {
     "background_color": rx.color("gray", 1),
     "color": rx.color("gray", 12),
     "font_size": "var(--font-size-2)",
+    "max_width": "100%",  # a native select is as wide as its longest option, even on a phone
     "&:focus-visible": FOCUS_RING,
     # as a disabled text input looks: greyed, so a read-only form reads as one
     "&:disabled": {

@@ -14,6 +14,20 @@ VISUALLY_HIDDEN = {
     "clip": "rect(0 0 0 0)",
     "white_space": "nowrap",
 }
+# A control that takes the room an action row leaves and, on a phone, shrinks below its usual width.
+FILL_ROW = {"flex": "1 1 12rem", "min_width": "0"}
+
+
+def action_row(*children: rx.Component, **props) -> rx.Component:
+    """A row of actions (buttons, links, a search form) that wraps onto more lines rather than
+    push the page wider than a phone's screen."""
+    return rx.flex(*children, **{"wrap": "wrap", "gap": "0.75rem", "align": "center", **props})
+
+
+def tab_list(*triggers: rx.Component, **props) -> rx.Component:
+    """Tabs that wrap onto a second line on a narrow screen (Radix scrolls them instead, with a
+    hidden scrollbar: the last tabs are cut off and nothing says there are more)."""
+    return rx.tabs.list(*triggers, flex_wrap="wrap", **props)
 
 
 def data_table(

@@ -35,6 +35,7 @@ NAV_LINKS = (
 )
 MAIN_ID = "main-content"
 WIDE = rx.breakpoints(initial="none", md="inline")  # shown only where the sidebar has labels
+GUTTER = rx.breakpoints(initial="1rem", sm="1.5rem")  # a phone keeps more of its width for the page
 FOCUS_RING = {"outline": "2px solid var(--accent-9)", "outline_offset": "2px"}
 
 
@@ -184,7 +185,8 @@ def header() -> rx.Component:
             align="center",
             width="100%",
         ),
-        padding="0.75rem 1.5rem",
+        padding_y="0.75rem",
+        padding_x=GUTTER,
         border_bottom=f"1px solid {rx.color('gray', 6)}",
         background_color=rx.color("gray", 1),
     )
@@ -226,7 +228,7 @@ def app_page(title: str, *children: rx.Component) -> rx.Component:
                 *children,
                 id=MAIN_ID,
                 tab_index=-1,
-                padding="1.5rem",
+                padding=GUTTER,
                 width="100%",
                 max_width="72rem",
                 outline="none",

@@ -36,10 +36,11 @@ def target_select(label: str, name: str) -> rx.Component:
             id=name,
             name=name,
             aria_describedby=f"{name}-error",
-            style={**SELECT_STYLE, "min_width": "14rem"},
+            style={**SELECT_STYLE, "min_width": "min(14rem, 100%)"},
         ),
         error_line(D.errors.get(name, ""), id=f"{name}-error"),
         spacing="1",
+        max_width="100%",
     )
 
 
@@ -47,7 +48,14 @@ def add_form() -> rx.Component:
     return rx.form(
         rx.flex(
             target_select("Upstream (runs first)", "upstream"),
-            rx.icon("arrow-right", size=18, aria_hidden="true", margin_top="1.75rem"),
+            # On a phone the pickers stack and their labels say which runs first.
+            rx.icon(
+                "arrow-right",
+                size=18,
+                aria_hidden="true",
+                margin_top="1.75rem",
+                display=rx.breakpoints(initial="none", sm="block"),
+            ),
             target_select("Downstream (runs after it succeeds)", "downstream"),
             rx.button(
                 rx.icon("plus", size=16, aria_hidden="true"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 from reflex.vars import Var, VarData
 
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN
+from etlfabric.ui.components.layout import FILL_ROW, VISUALLY_HIDDEN, action_row
 from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.run_load_panel import load_card
@@ -266,8 +266,8 @@ def log_search() -> rx.Component:
                 name="log_search",
                 type="search",
                 placeholder="Search the log",
-                width="16rem",
                 size="2",
+                style=FILL_ROW,
             ),
             rx.button("Search", type="submit", variant="soft", size="2", loading=R.searching),
             rx.cond(
@@ -278,11 +278,14 @@ def log_search() -> rx.Component:
             ),
             spacing="2",
             align="center",
+            width="100%",
         ),
         on_submit=R.search_log,
         reset_on_submit=False,
         aria_label="Search the log",
-        width="auto",
+        flex="1 1 16rem",
+        max_width="24rem",
+        min_width="0",
     )
 
 
@@ -339,7 +342,7 @@ def log_toolbar() -> rx.Component:
             id="resume-autoscroll",
         ),
     )
-    return rx.flex(
+    return action_row(
         rx.heading("Output", as_="h2", size="4"),
         live,
         paused,
@@ -352,9 +355,6 @@ def log_toolbar() -> rx.Component:
             variant="soft",
             size="2",
         ),
-        wrap="wrap",
-        gap="0.75rem",
-        align="center",
         width="100%",
     )
 

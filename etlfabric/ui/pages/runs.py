@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import error_line, form_error
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, pager
+from etlfabric.ui.components.layout import VISUALLY_HIDDEN, action_row, data_table, pager
 from etlfabric.ui.components.runs import muted, slow_badge, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.state.auth import AuthState
@@ -30,6 +30,7 @@ CONTROL_STYLE = {
     "color": rx.color("gray", 12),
     "font_size": "var(--font-size-2)",
     "min_width": "9rem",
+    "max_width": "100%",  # a target's long name must not widen the page on a phone
     "&:focus-visible": FOCUS_RING,
 }
 
@@ -40,6 +41,7 @@ def labelled(label: str, name: str, control: rx.Component) -> rx.Component:
         control,
         error_line(RunsState.errors.get(name, ""), id=f"{name}-error"),
         spacing="1",
+        max_width="100%",
     )
 
 
@@ -206,7 +208,7 @@ def export_buttons() -> rx.Component:
             size="2",
         )
 
-    return rx.hstack(
+    return action_row(
         rx.button(
             rx.icon("refresh-cw", size=16, aria_hidden="true"),
             "Refresh",
@@ -217,8 +219,7 @@ def export_buttons() -> rx.Component:
         button("Export CSV", "csv", "file-text"),
         button("Export XLSX", "xlsx", "file-spreadsheet"),
         rx.text("Exports hold every run that matches the filters.", style=VISUALLY_HIDDEN),
-        spacing="2",
-        align="center",
+        gap="0.5rem",
     )
 
 
@@ -230,17 +231,15 @@ def page() -> rx.Component:
     )
     return app_page(
         "Runs",
-        rx.hstack(
+        action_row(
             muted(
                 "Every run of every script, pipeline and transformation, newest first. "
                 "Times are UTC."
             ),
             rx.spacer(),
             export_buttons(),
-            align="center",
             width="100%",
             margin_bottom="1rem",
-            wrap="wrap",
         ),
         filters(),
         rx.cond(

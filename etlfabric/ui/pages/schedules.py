@@ -7,7 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import action_row, data_table
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.state.auth import AuthState
@@ -129,8 +129,8 @@ def schedules_table() -> rx.Component:
 
 
 def toolbar() -> rx.Component:
-    bulk = rx.hstack(
-        muted(S.checked_count.to_string() + " selected", id="checked-count"),
+    bulk = action_row(
+        muted(S.checked_count.to_string() + " selected", id="checked-count", white_space="nowrap"),
         rx.button(
             "Enable selected",
             on_click=S.bulk(True),
@@ -146,10 +146,9 @@ def toolbar() -> rx.Component:
             color_scheme="gray",
             size="2",
         ),
-        align="center",
-        spacing="2",
+        gap="0.5rem",
     )
-    sort = rx.hstack(
+    sort = action_row(
         muted("Sort by", id="sort-label"),
         *(
             rx.button(
@@ -162,12 +161,11 @@ def toolbar() -> rx.Component:
             )
             for column, label in SORTS
         ),
-        align="center",
-        spacing="2",
+        gap="0.5rem",
         role="group",
         aria_labelledby="sort-label",
     )
-    return rx.flex(
+    return action_row(
         rx.cond(can_write(), bulk),
         sort,
         rx.spacer(),
@@ -183,9 +181,6 @@ def toolbar() -> rx.Component:
                 as_child=True,
             ),
         ),
-        wrap="wrap",
-        gap="0.75rem",
-        align="center",
         width="100%",
     )
 

@@ -12,7 +12,7 @@ import reflex as rx
 from etlfabric.ui.components.analytics import target_analytics_card
 from etlfabric.ui.components.code_editor import code_editor
 from etlfabric.ui.components.forms import LABEL_STYLE, error_line, form_error
-from etlfabric.ui.components.layout import form_field, missing_callout
+from etlfabric.ui.components.layout import action_row, form_field, missing_callout
 from etlfabric.ui.components.runs import muted, text_link
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.components.shortcuts import SaveShortcut
@@ -137,7 +137,7 @@ def draft_notice() -> rx.Component:
 
 
 def actions() -> rx.Component:
-    save = rx.hstack(
+    save = action_row(
         rx.box(
             form_field(
                 "Change message",
@@ -147,6 +147,7 @@ def actions() -> rx.Component:
                 auto_complete="off",
             ),
             width="20rem",
+            max_width="100%",
         ),
         rx.button(
             rx.icon("save", size=16, aria_hidden="true"),
@@ -157,7 +158,8 @@ def actions() -> rx.Component:
             loading=S.saving,
         ),
         align="end",
-        spacing="2",
+        gap="0.5rem",
+        min_width="0",
     )
     run = rx.button(
         rx.icon("play", size=16, aria_hidden="true"),
@@ -178,10 +180,10 @@ def actions() -> rx.Component:
         color_scheme="green",
         title="Runs the saved version, then everything that depends on it (Dependencies)",
     )
-    return rx.flex(
+    return action_row(
         rx.cond(can("resources.write"), save),
         rx.spacer(),
-        rx.hstack(
+        action_row(
             text_link("Runs of this script", f"/runs?target={S.loaded_id}", size="2"),
             rx.cond(
                 can("resources.write"),
@@ -191,11 +193,7 @@ def actions() -> rx.Component:
             ),
             rx.cond(can("runs.start"), downstream),
             rx.cond(can("runs.start"), run),
-            align="center",
-            spacing="3",
         ),
-        wrap="wrap",
-        gap="0.75rem",
         align="end",
         width="100%",
     )

@@ -15,7 +15,14 @@ from etlfabric.ui.components.forms import (
     icon_button,
     select_field,
 )
-from etlfabric.ui.components.layout import VISUALLY_HIDDEN, data_table, form_field, header_row
+from etlfabric.ui.components.layout import (
+    FILL_ROW,
+    VISUALLY_HIDDEN,
+    action_row,
+    data_table,
+    form_field,
+    header_row,
+)
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.components.shell import FOCUS_RING, app_page
 from etlfabric.ui.pages.script_changes import change_dialogs, folder_actions, row_actions
@@ -249,29 +256,29 @@ def search_form() -> rx.Component:
                 name="script_search",
                 placeholder="Search by name or description",
                 type="search",
-                width="18rem",
+                style=FILL_ROW,
             ),
             rx.button("Search", type="submit", variant="soft"),
             spacing="2",
+            width="100%",
         ),
         on_submit=ScriptsState.apply_search,
         reset_on_submit=False,
         aria_label="Search scripts",
-        width="auto",
+        flex="1 1 18rem",
+        max_width="24rem",
+        min_width="0",
     )
 
 
 def toolbar() -> rx.Component:
-    return rx.flex(
+    return action_row(
         search_form(),
         rx.spacer(),
         rx.cond(
             can_write(),
-            rx.hstack(new_folder_dialog(), upload_button(), new_script_dialog(), spacing="2"),
+            action_row(new_folder_dialog(), upload_button(), new_script_dialog(), gap="0.5rem"),
         ),
-        wrap="wrap",
-        gap="0.75rem",
-        align="center",
         width="100%",
     )
 

@@ -15,7 +15,7 @@ from etlfabric.ui.components.forms import (
     icon_button,
     shown_once,
 )
-from etlfabric.ui.components.layout import data_table, form_field, header_row
+from etlfabric.ui.components.layout import action_row, data_table, form_field, header_row
 from etlfabric.ui.components.runs import muted
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.trigger_tokens import TriggerTokensState as T
@@ -155,11 +155,10 @@ def trigger_tokens_card() -> rx.Component:
     """Shown to roles that may run the target; create and revoke to those who may also edit it."""
     card = rx.card(
         rx.vstack(
-            rx.hstack(
+            action_row(
                 rx.heading("URL triggers", as_="h2", size="4"),
                 rx.spacer(),
                 rx.cond(can_manage(), create_dialog()),
-                align="center",
                 width="100%",
             ),
             muted("Other systems start a run with a POST to a secret URL.", size="2"),
