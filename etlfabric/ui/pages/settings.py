@@ -10,7 +10,7 @@ from zoneinfo import available_timezones
 import reflex as rx
 
 from etlfabric.ui.components.forms import form_error
-from etlfabric.ui.components.layout import form_field
+from etlfabric.ui.components.layout import form_field, tab_list
 from etlfabric.ui.components.shell import app_page
 from etlfabric.ui.pages.settings_api_keys import api_keys_section
 from etlfabric.ui.pages.settings_members import members_section
@@ -111,7 +111,7 @@ def page() -> rx.Component:
     return app_page(
         "Settings",
         rx.tabs.root(
-            rx.tabs.list(
+            tab_list(
                 tab("Organisation", "organisation"),
                 tab("Members", "members"),
                 rx.cond(can_see_keys, tab("API keys", "api-keys")),

@@ -8,7 +8,7 @@ import reflex as rx
 
 from etlfabric.ui.components.code_editor import code_editor
 from etlfabric.ui.components.forms import LABEL_STYLE, SELECT_STYLE, form_error
-from etlfabric.ui.components.layout import data_table
+from etlfabric.ui.components.layout import action_row, data_table, tab_list
 from etlfabric.ui.components.runs import muted, status_badge, text_link
 from etlfabric.ui.state.auth import AuthState
 from etlfabric.ui.state.transformation_actions import TransformationActionsState as A
@@ -52,28 +52,25 @@ def run_selection() -> rx.Component:
         ),
         align="center",
         spacing="2",
+        max_width="100%",
     )
 
 
 def buttons() -> rx.Component:
-    inspect = rx.hstack(
+    inspect = action_row(
         action("Compile", "code", A.compile, "compile", variant="soft"),
         action("Preview", "table", A.preview, "preview", variant="soft"),
-        spacing="2",
+        gap="0.5rem",
     )
-    runs = rx.hstack(
+    runs = action_row(
         run_selection(),
         action("Run", "play", A.run, "run", color_scheme="green"),
         action("Test", "flask-conical", A.test, "test", color_scheme="green", variant="soft"),
-        spacing="2",
-        align="center",
+        gap="0.5rem",
     )
-    return rx.flex(
+    return action_row(
         rx.cond(can("resources.read"), inspect),  # as the services: a viewer may compile
         rx.cond(can("runs.start"), runs),
-        wrap="wrap",
-        gap="0.75rem",
-        align="center",
     )
 
 
@@ -183,7 +180,7 @@ def results_tab() -> rx.Component:
 
 def side_panel() -> rx.Component:
     tabs = rx.tabs.root(
-        rx.tabs.list(
+        tab_list(
             rx.tabs.trigger("Compiled SQL", value="compiled"),
             rx.tabs.trigger("Preview", value="preview"),
             rx.tabs.trigger("Results", value="results"),
