@@ -78,12 +78,13 @@ def success_rates(rates: rx.Var) -> rx.Component:
             rates,
             lambda rate: rx.card(
                 muted(rate["window"]),
-                rx.heading(rate["percent"], as_="p", size="6"),
+                rx.heading(rate["percent"], as_="p", size="6", white_space="nowrap"),
                 muted(rate["detail"], size="1"),
                 size="1",
             ),
         ),
-        columns="3",
+        # As many cards a row as fit whole, so "100%" never breaks in two on a phone.
+        grid_template_columns="repeat(auto-fit, minmax(7rem, 1fr))",
         spacing="3",
         width="100%",
         id="success-rates",
